@@ -1,0 +1,3 @@
+export * from './bearer.js';
+export * from './initial-access.js';
+export * from './registration-token.js';

@@ -1,0 +1,96 @@
+import { GatewayError } from '../errors/index.js';
+
+/** How a vendor's admin API authenticates callers; declared by the backend's mapping file. */
+export type AdminScheme =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'bearer'; readonly optional: boolean }
+  | { readonly kind: 'basic' }
+  | {
+      readonly kind: 'client_credentials';
+      readonly token_path: string;
+      readonly scope?: string | undefined;
+      readonly client_auth: 'client_secret_basic' | 'client_secret_post';
+    };
+
+/** Credentials from the backend config (read from env or files, never inline). */
+export interface AdminCredentials {
+  readonly token?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly clientId?: string;
+  readonly clientSecret?: string;
+}
+
+type TokenExchange = (
+  path: string,
+  form: string,
+  headers: Record<string, string>,
+) => Promise<{ status: number; body: unknown }>;
+
+/** Refresh a cached admin token this long before the vendor says it expires. */
+const EXPIRY_MARGIN_MS = 30_000;
+
+/**
+ * Returns a function giving the `Authorization` value for admin calls, or undefined when the
+ * scheme sends none. Client-credentials tokens are cached until shortly before expiry and
+ * fetched single-flight: concurrent requests share one token request.
+ */
+export function createAdminAuthorizer(
+  scheme: AdminScheme,
+  credentials: AdminCredentials,
+  exchange: TokenExchange,
+): () => Promise<string | undefined> {
+  switch (scheme.kind) {
+    case 'none':
+      return async () => undefined;
+    case 'bearer': {
+      const value = credentials.token === undefined ? undefined : `Bearer ${credentials.token}`;
+      return async () => value;
+    }
+    case 'basic': {
+      const value = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+      return async () => value;
+    }
+    case 'client_credentials':
+      return clientCredentials(scheme, credentials, exchange);
+  }
+}
+
+function clientCredentials(
+  scheme: Extract<AdminScheme, { kind: 'client_credentials' }>,
+  credentials: AdminCredentials,
+  exchange: TokenExchange,
+): () => Promise<string> {
+  let cached: { value: string; expiresAt: number } | undefined;
+  let inFlight: Promise<string> | undefined;
+  const form = new URLSearchParams({ grant_type: 'client_credentials' });
+  if (scheme.scope !== undefined) form.set('scope', scheme.scope);
+  const headers: Record<string, string> = {};
+  if (scheme.client_auth === 'client_secret_post') {
+    form.set('client_id', credentials.clientId ?? '');
+    form.set('client_secret', credentials.clientSecret ?? '');
+  } else {
+    const user = encodeURIComponent(credentials.clientId ?? '');
+    const pass = encodeURIComponent(credentials.clientSecret ?? '');
+    headers.authorization = `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
+  }
+  const fetchToken = async (): Promise<string> => {
+    const response = await exchange(scheme.token_path, form.toString(), headers);
+    const body = response.body as { access_token?: unknown; expires_in?: unknown } | undefined;
+    if (response.status !== 200 || typeof body?.access_token !== 'string') {
+      throw new GatewayError('backend_unavailable', 'the identity provider is unavailable', {
+        detail: `admin token request answered ${response.status}`,
+      });
+    }
+    const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000;
+    cached = { value: `Bearer ${body.access_token}`, expiresAt: Date.now() + lifetimeMs - EXPIRY_MARGIN_MS };
+    return cached.value;
+  };
+  return async () => {
+    if (cached !== undefined && cached.expiresAt > Date.now()) return cached.value;
+    inFlight ??= fetchToken().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
+}

@@ -1,0 +1,128 @@
+import { Pool, errors as undiciErrors } from 'undici';
+import { GatewayError } from '../errors/index.js';
+import { createAdminAuthorizer, type AdminCredentials, type AdminScheme } from './admin-auth.js';
+
+export interface BackendOptions {
+  readonly id: string;
+  /** Base URL; its path (e.g. `/nevismeta/rest`) prefixes every mapping path. */
+  readonly baseUrl: URL;
+  readonly adminScheme: AdminScheme;
+  readonly adminCredentials: AdminCredentials;
+  readonly connectTimeoutMs: number;
+  readonly requestTimeoutMs: number;
+  readonly maxResponseBytes: number;
+}
+
+/** One vendor call, already rendered by the mapping; this layer adds admin auth and sends it. */
+export interface VendorRequest {
+  /** The mapping's name for the call, for logs and errors. */
+  readonly call: string;
+  readonly method: string;
+  /** Either a path below the base URL or an absolute URL the vendor handed out. */
+  readonly path?: string;
+  readonly url?: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly auth: 'admin' | 'none' | { readonly bearer: string };
+  readonly body?: unknown;
+}
+
+export interface VendorResponse {
+  readonly status: number;
+  /** The parsed JSON body; undefined when the body was empty or not JSON. */
+  readonly body: unknown;
+}
+
+/** The only code that talks to a vendor: one connection pool per backend. */
+export interface BackendClient {
+  readonly id: string;
+  send(request: VendorRequest): Promise<VendorResponse>;
+  close(): Promise<void>;
+}
+
+export function createBackendClient(options: BackendOptions): BackendClient {
+  const pool = new Pool(options.baseUrl.origin, {
+    connections: 64,
+    connectTimeout: options.connectTimeoutMs,
+    headersTimeout: options.requestTimeoutMs,
+    bodyTimeout: options.requestTimeoutMs,
+  });
+  const basePath = options.baseUrl.pathname.replace(/\/$/, '');
+  const exchange = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+    try {
+      const response = await pool.request({ method: method as 'GET', path, headers, ...(body === undefined ? {} : { body }) });
+      return { status: response.statusCode, body: await readJson(response.body, options.maxResponseBytes) };
+    } catch (error) {
+      throw toBackendError(error, options.id);
+    }
+  };
+  const authorize = createAdminAuthorizer(options.adminScheme, options.adminCredentials, (path, form, headers) =>
+    exchange('POST', basePath + path, { ...headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form),
+  );
+
+  return {
+    id: options.id,
+    async send(request) {
+      const path = requestPath(request, options.baseUrl, basePath);
+      const headers: Record<string, string> = { accept: 'application/json' };
+      const authorization = typeof request.auth === 'object' ? `Bearer ${request.auth.bearer}` : request.auth === 'admin' ? await authorize() : undefined;
+      if (authorization !== undefined) headers.authorization = authorization;
+      let body: string | undefined;
+      if (request.body !== undefined) {
+        headers['content-type'] = 'application/json';
+        body = JSON.stringify(request.body);
+      }
+      return exchange(request.method, path, headers, body);
+    },
+    close: () => pool.close(),
+  };
+}
+
+/**
+ * Absolute URLs come from the vendor (e.g. its `registration_client_uri`); the gateway follows
+ * them only on the backend's own origin, so a vendor response cannot point the gateway, and the
+ * credentials it sends, anywhere else.
+ */
+function requestPath(request: VendorRequest, base: URL, basePath: string): string {
+  let path: string;
+  if (request.url !== undefined) {
+    const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
+    if (url === undefined || url.origin !== base.origin) {
+      throw new GatewayError('backend_bad_response', 'the identity provider returned an unusable client', {
+        detail: `call ${request.call}: vendor URL is not on the backend origin`,
+      });
+    }
+    path = url.pathname + url.search;
+  } else {
+    path = basePath + request.path;
+  }
+  if (request.query === undefined) return path;
+  const query = new URLSearchParams(request.query).toString();
+  return `${path}${path.includes('?') ? '&' : '?'}${query}`;
+}
+
+async function readJson(body: AsyncIterable<Buffer> & { text(): Promise<string> }, limit: number): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += chunk.length;
+    if (size > limit) throw new GatewayError('backend_bad_response', 'the identity provider sent an unusable response', { detail: `vendor body over ${limit} bytes` });
+    chunks.push(chunk);
+  }
+  if (size === 0) return undefined;
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function toBackendError(error: unknown, backend: string): GatewayError {
+  if (error instanceof GatewayError) return error;
+  const timeout =
+    error instanceof undiciErrors.ConnectTimeoutError ||
+    error instanceof undiciErrors.HeadersTimeoutError ||
+    error instanceof undiciErrors.BodyTimeoutError;
+  return timeout
+    ? new GatewayError('backend_timeout', 'the identity provider did not answer in time', { detail: `backend ${backend}`, cause: error })
+    : new GatewayError('backend_unavailable', 'the identity provider is unavailable', { detail: `backend ${backend}`, cause: error });
+}

@@ -1,0 +1,2 @@
+export * from './admin-auth.js';
+export * from './client.js';

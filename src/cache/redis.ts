@@ -1,0 +1,48 @@
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Cache } from './cache.js';
+
+export interface RedisCacheOptions {
+  readonly url: string;
+  /** Longest a request waits on Redis before treating it as down. */
+  readonly commandTimeoutMs: number;
+}
+
+/**
+ * Redis (ioredis) adapter. Commands never queue while Redis is away and time out quickly, so a
+ * Redis outage costs a request a miss, not a hang or an error.
+ */
+export function createRedisCache(options: RedisCacheOptions, logger: Logger): Cache {
+  const redis = new Redis(options.url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs,
+    connectTimeout: 2_000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+  });
+  let warned = false;
+  redis.on('error', (error: Error) => {
+    if (!warned) logger.warn({ err: { message: error.message } }, 'redis unavailable; cache bypassed');
+    warned = true;
+  });
+  redis.on('ready', () => {
+    if (warned) logger.info('redis available again');
+    warned = false;
+  });
+  const bypass = async <T>(command: () => Promise<T>, fallback: T): Promise<T> => {
+    try {
+      return await command();
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    get: (key) => bypass(async () => (await redis.get(key)) ?? undefined, undefined),
+    set: (key, value, ttlSeconds) => bypass(async () => void (await redis.set(key, value, 'EX', ttlSeconds)), undefined),
+    delete: (key) => bypass(async () => void (await redis.del(key)), undefined),
+    ready: () => bypass(async () => (await redis.ping()) === 'PONG', false),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,5 @@
+export * from './metadata.js';
+export * from './normalize.js';
+export * from './policy.js';
+export * from './update-rules.js';
+export * from './validate.js';

@@ -1,0 +1,70 @@
+import { GatewayError } from '../errors/index.js';
+import type { FieldSpec, Metadata, MetadataValue } from './metadata.js';
+import { applyDefaults } from './policy.js';
+import { checkMember, specOf } from './validate.js';
+
+/** A client as the gateway returns it, before the gateway's RAT and URI are added. */
+export interface ClientInformation extends Metadata {
+  client_id: string;
+}
+
+/**
+ * Turns what a backend reports (already renamed to standard names by its mapping) into the
+ * strict response every client library accepts (checklist §2.6): standard members and the
+ * mapping's declared extensions only; numbers as numbers; no null and no ""; `scope` a string;
+ * RFC defaults filled in; `client_secret_expires_at` present exactly when a secret is.
+ * Tolerant of vendor quirks: a member that cannot be read is dropped, not fatal; only a
+ * missing `client_id` is.
+ */
+export function normalizeClient(
+  record: Readonly<Record<string, unknown>>,
+  extensions: ReadonlySet<string>,
+): ClientInformation {
+  const clientId = record.client_id;
+  if (typeof clientId !== 'string' || !PRINTABLE_ASCII.test(clientId)) {
+    throw new GatewayError('backend_bad_response', 'the identity provider returned an unusable client', {
+      detail: 'client_id missing or not printable ASCII',
+    });
+  }
+  const metadata: Metadata = {};
+  for (const [key, raw] of Object.entries(record)) {
+    if (raw === null || raw === undefined || raw === '') continue;
+    const spec = specOf(key);
+    if (spec !== undefined) {
+      const value = readLeniently(spec, key, raw);
+      if (value !== undefined) metadata[key] = value;
+    } else if (extensions.has(key)) {
+      metadata[key] = raw as MetadataValue;
+    }
+  }
+  const secret = typeof record.client_secret === 'string' && record.client_secret !== '' ? record.client_secret : undefined;
+  const issuedAt = toEpochSeconds(record.client_id_issued_at);
+  const head: ClientInformation = { client_id: clientId };
+  if (secret !== undefined) head.client_secret = secret;
+  if (issuedAt !== undefined) head.client_id_issued_at = issuedAt;
+  if (secret !== undefined) head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
+  return { ...head, ...applyDefaults(metadata) };
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+
+/** Coerces the usual vendor spellings (arrays for scope, strings for booleans and numbers). */
+function readLeniently(spec: FieldSpec, key: string, raw: unknown): MetadataValue | undefined {
+  let value = raw;
+  if (key === 'scope' && Array.isArray(raw)) value = raw.join(' ');
+  else if (spec.kind === 'boolean' && (raw === 'true' || raw === 'false')) value = raw === 'true';
+  else if (spec.kind === 'non_negative_integer' && typeof raw === 'string') value = Number(raw);
+  else if ((spec.kind === 'string_list' || spec.kind === 'uri_list') && typeof raw === 'string') value = [raw];
+  try {
+    return checkMember(spec, key, value);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Epoch seconds as a non-negative integer, from a number or a numeric string. */
+function toEpochSeconds(raw: unknown): number | undefined {
+  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
+  return Math.floor(value);
+}

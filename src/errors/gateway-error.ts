@@ -1,0 +1,99 @@
+/**
+ * One error type for the whole gateway. Every error carries a stable `code` that tells
+ * tests and logs what happened, the OAuth error value and status that go on the wire, a
+ * public description safe to show callers, and an optional private detail and cause that only
+ * the logs see.
+ */
+export type ErrorCode =
+  | 'invalid_request'
+  | 'invalid_client_metadata'
+  | 'invalid_redirect_uri'
+  | 'missing_token'
+  | 'invalid_token'
+  | 'not_found'
+  | 'method_not_allowed'
+  | 'payload_too_large'
+  | 'backend_rejected'
+  | 'backend_unavailable'
+  | 'backend_timeout'
+  | 'backend_bad_response'
+  | 'server_error';
+
+interface ErrorSpec {
+  status: number;
+  /** The `error` member on the wire (RFC 6749 / 6750 / 7591 vocabulary). */
+  oauthError: string;
+}
+
+const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
+  invalid_request: { status: 400, oauthError: 'invalid_request' },
+  invalid_client_metadata: { status: 400, oauthError: 'invalid_client_metadata' },
+  invalid_redirect_uri: { status: 400, oauthError: 'invalid_redirect_uri' },
+  missing_token: { status: 401, oauthError: 'invalid_request' },
+  invalid_token: { status: 401, oauthError: 'invalid_token' },
+  not_found: { status: 404, oauthError: 'not_found' },
+  method_not_allowed: { status: 405, oauthError: 'invalid_request' },
+  payload_too_large: { status: 413, oauthError: 'invalid_request' },
+  backend_rejected: { status: 502, oauthError: 'server_error' },
+  backend_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
+  backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },
+  backend_bad_response: { status: 502, oauthError: 'server_error' },
+  server_error: { status: 500, oauthError: 'server_error' },
+});
+
+export interface GatewayErrorOptions {
+  /** Private detail: logged, never sent. */
+  detail?: string;
+  cause?: unknown;
+  headers?: Readonly<Record<string, string>>;
+}
+
+export class GatewayError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly oauthError: string;
+  readonly description: string;
+  readonly detail: string | undefined;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: ErrorCode, description: string, options: GatewayErrorOptions = {}) {
+    super(description, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'GatewayError';
+    this.code = code;
+    this.status = SPECS[code].status;
+    this.oauthError = SPECS[code].oauthError;
+    this.description = description;
+    this.detail = options.detail;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** Metadata member `field` is not acceptable; redirect URI problems get their own code. */
+export function invalidMetadata(field: string, problem: string): GatewayError {
+  const code = field === 'redirect_uris' ? 'invalid_redirect_uri' : 'invalid_client_metadata';
+  return new GatewayError(code, `${field} ${problem}`);
+}
+
+export function invalidRequest(description: string): GatewayError {
+  return new GatewayError('invalid_request', description);
+}
+
+/** RFC 6750 §3.1: a request without credentials gets a bare challenge, no error attribute. */
+export function missingToken(): GatewayError {
+  return new GatewayError('missing_token', 'a bearer token is required', {
+    headers: { 'www-authenticate': 'Bearer' },
+  });
+}
+
+export function invalidToken(detail?: string): GatewayError {
+  return new GatewayError('invalid_token', 'the access token is invalid', {
+    ...(detail === undefined ? {} : { detail }),
+    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
+export function methodNotAllowed(allow: readonly string[]): GatewayError {
+  return new GatewayError('method_not_allowed', 'method not allowed on this resource', {
+    headers: { allow: allow.join(', ') },
+  });
+}

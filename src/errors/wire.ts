@@ -1,0 +1,31 @@
+import { GatewayError } from './gateway-error.js';
+
+export interface WireError {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: { error: string; error_description: string; request_id: string };
+}
+
+/**
+ * The one place an error becomes a response. Only `GatewayError`s below 500 keep their
+ * description; every other failure becomes a generic message, so no exception text, stack or
+ * vendor body ever reaches a caller.
+ */
+export function toWire(error: unknown, requestId: string): WireError {
+  const known = error instanceof GatewayError ? error : undefined;
+  const status = known?.status ?? 500;
+  return {
+    status,
+    headers: known?.headers ?? {},
+    body: {
+      error: known?.oauthError ?? 'server_error',
+      error_description: known ? toDescriptionCharset(known.description) : 'internal error',
+      request_id: requestId,
+    },
+  };
+}
+
+/** RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E in `error_description`. */
+function toDescriptionCharset(text: string): string {
+  return text.replace(/[^\x20\x21\x23-\x5b\x5d-\x7e]/g, '?');
+}

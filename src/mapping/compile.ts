@@ -1,0 +1,181 @@
+import { GatewayError, invalidToken } from '../errors/index.js';
+import { compileRules } from './rules.js';
+import type { AdminAuth, Call, ErrorTarget, MappingFile, Operation, OperationName } from './schema.js';
+import { compileTemplate, type Reference, type Template, type TemplateScope } from './template.js';
+
+/** A vendor request as the mapping renders it; `backends/` sends it (same shape, its own type). */
+export interface VendorRequest {
+  readonly call: string;
+  readonly method: string;
+  /** Either a path below the base URL or an absolute URL the vendor handed out. */
+  readonly path?: string;
+  readonly url?: string;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly auth: 'admin' | 'none' | { readonly bearer: string };
+  readonly body?: unknown;
+}
+
+export interface CompiledCall {
+  readonly name: string;
+  readonly expect: ReadonlySet<number>;
+  /** Builds the request from the vars so far and, for bodies, the registered metadata. */
+  request(scope: TemplateScope, metadata: Readonly<Record<string, unknown>>): VendorRequest;
+  /** Values this call's response body provides to later calls and the RAT. */
+  capture(body: unknown): Record<string, unknown>;
+  /** Present on the call whose response is the client: renames it to standard names. */
+  readonly result?: (body: unknown, scope: TemplateScope) => Record<string, unknown>;
+}
+
+export interface CompiledOperation {
+  readonly calls: readonly CompiledCall[];
+  readonly keep: readonly string[];
+}
+
+export interface CompiledMapping {
+  readonly id: string;
+  readonly title: string;
+  /** Short hash of the file's text: part of cache keys, so an edited mapping never reads stale entries. */
+  readonly hash: string;
+  readonly adminAuth: AdminAuth;
+  readonly parameters: MappingFile['parameters'];
+  readonly capabilities: MappingFile['capabilities'];
+  readonly extensions: ReadonlySet<string>;
+  readonly operations: Readonly<Partial<Record<OperationName, CompiledOperation>>>;
+  readonly examples: MappingFile['examples'];
+  /** Turns a vendor status outside `expect` into the caller's error, by the file's rules. */
+  classifyError(operation: OperationName, status: number, body: unknown): GatewayError;
+}
+
+/** Compiles a validated mapping file into plain functions; `references` lets the loader check names. */
+export function compileMapping(file: MappingFile, hash: string): { mapping: CompiledMapping; references: Map<string, Reference[]> } {
+  const references = new Map<string, Reference[]>();
+  const operations: Partial<Record<OperationName, CompiledOperation>> = {};
+  for (const [name, operation] of Object.entries(file.operations) as [OperationName, Operation | undefined][]) {
+    if (operation === undefined) continue;
+    operations[name] = {
+      keep: operation.keep,
+      calls: operation.calls.map((call, index) => {
+        const compiled = compileCall(call);
+        references.set(`operations.${name}.calls.${index}`, compiled.references);
+        return compiled.call;
+      }),
+    };
+  }
+  const mapping: CompiledMapping = {
+    id: file.id,
+    title: file.title,
+    hash,
+    adminAuth: file.admin_auth,
+    parameters: file.parameters,
+    capabilities: file.capabilities,
+    extensions: new Set(file.extensions),
+    operations,
+    examples: file.examples,
+    classifyError: compileErrorRules(file.errors),
+  };
+  return { mapping, references };
+}
+
+function compileCall(call: Call): { call: CompiledCall; references: Reference[] } {
+  const target = compileTemplate(call.path ?? call.url!);
+  const query = Object.entries(call.query ?? {}).map(([key, value]) => [key, compileTemplate(value)] as const);
+  const bearer = typeof call.auth === 'object' ? compileTemplate(call.auth.bearer) : undefined;
+  const bodyRules = call.body ? compileRules(call.body.rules) : undefined;
+  const resultRules = call.result ? compileRules(call.result.rules) : undefined;
+  const captures = Object.entries(call.capture).map(([name, path]) => [name, compilePath(path)] as const);
+  const references = [
+    ...target.references,
+    ...query.flatMap(([, template]) => template.references),
+    ...(bearer?.references ?? []),
+    ...(bodyRules?.references ?? []),
+    ...(resultRules?.references ?? []),
+  ];
+  const buildBody = (scope: TemplateScope, metadata: Readonly<Record<string, unknown>>): unknown => {
+    if (!call.body || !bodyRules) return undefined;
+    const { from, overlay_metadata: overlay } = call.body;
+    if (from === 'empty') return bodyRules({}, scope);
+    const base = from === 'metadata' ? metadata : asRecord(scope.vars[from.var]);
+    return bodyRules(overlay ? { ...base, ...metadata } : base, scope);
+  };
+  return {
+    references,
+    call: {
+      name: call.name,
+      expect: new Set(call.expect),
+      request(scope, metadata) {
+        const rendered = renderTarget(target, call.path !== undefined, scope);
+        return {
+          call: call.name,
+          method: call.method,
+          ...rendered,
+          ...(query.length > 0 ? { query: Object.fromEntries(query.map(([k, t]) => [k, t.render(scope)])) } : {}),
+          auth: bearer ? { bearer: bearer.render(scope) } : (call.auth as 'admin' | 'none'),
+          ...(call.body ? { body: buildBody(scope, metadata) } : {}),
+        };
+      },
+      capture(body) {
+        const out: Record<string, unknown> = {};
+        for (const [name, read] of captures) {
+          const value = read(body);
+          if (value !== undefined && value !== null) out[name] = value;
+        }
+        return out;
+      },
+      ...(resultRules ? { result: (body: unknown, scope: TemplateScope) => resultRules(asRecord(body), scope) } : {}),
+    },
+  };
+}
+
+function renderTarget(target: Template, isPath: boolean, scope: TemplateScope): { path: string } | { url: string } {
+  return isPath ? { path: target.render(scope, encodeURIComponent) } : { url: target.render(scope) };
+}
+
+function asRecord(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** `$` is the whole body; `a.b.0` walks members and array indexes. */
+function compilePath(path: string): (body: unknown) => unknown {
+  if (path === '$') return (body) => body;
+  const segments = path.split('.');
+  return (body) => {
+    let value = body;
+    for (const segment of segments) {
+      if (typeof value !== 'object' || value === null) return undefined;
+      value = (value as Record<string, unknown>)[segment];
+    }
+    return value;
+  };
+}
+
+const GENERIC_DESCRIPTIONS: Readonly<Record<ErrorTarget, string>> = {
+  invalid_client_metadata: 'the identity provider rejected the client metadata',
+  invalid_redirect_uri: 'the identity provider rejected the redirect URIs',
+  invalid_token: 'the access token is invalid',
+  backend_rejected: 'the identity provider refused the request',
+  backend_unavailable: 'the identity provider is unavailable',
+};
+
+function compileErrorRules(rules: MappingFile['errors']): CompiledMapping['classifyError'] {
+  const compiled = rules.map((rule) => ({
+    statuses: new Set(rule.status),
+    operations: rule.operations ? new Set(rule.operations) : undefined,
+    errors: rule.error ? new Set(rule.error) : undefined,
+    make: (status: number): GatewayError => {
+      const detail = `vendor status ${status}`;
+      if (rule.as === 'invalid_token') return invalidToken(detail);
+      return new GatewayError(rule.as, rule.description ?? GENERIC_DESCRIPTIONS[rule.as], { detail });
+    },
+  }));
+  return (operation, status, body) => {
+    const vendorError = (body as { error?: unknown } | null)?.error;
+    for (const rule of compiled) {
+      if (!rule.statuses.has(status)) continue;
+      if (rule.operations && !rule.operations.has(operation)) continue;
+      if (rule.errors && !(typeof vendorError === 'string' && rule.errors.has(vendorError))) continue;
+      return rule.make(status);
+    }
+    const code = status >= 500 ? 'backend_unavailable' : 'backend_rejected';
+    return new GatewayError(code, GENERIC_DESCRIPTIONS[code], { detail: `unmapped vendor status ${status}` });
+  };
+}

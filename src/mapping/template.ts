@@ -1,0 +1,60 @@
+/** Values a template may name while one operation runs. */
+export interface TemplateScope {
+  readonly params: Readonly<Record<string, string>>;
+  readonly vars: Readonly<Record<string, unknown>>;
+}
+
+export interface Reference {
+  readonly namespace: 'param' | 'var';
+  readonly name: string;
+}
+
+/** A template compiled once at load: literal parts and references, rendered per request. */
+export interface Template {
+  readonly source: string;
+  readonly references: readonly Reference[];
+  /** True when the template is exactly one reference (e.g. `{var.registration_client_uri}`). */
+  readonly whole: boolean;
+  render(scope: TemplateScope, encode?: (value: string) => string): string;
+}
+
+const PLACEHOLDER = /\{([^{}]*)\}/g;
+const REFERENCE = /^(param|var)\.([A-Za-z_][A-Za-z0-9_]*)$/;
+
+/** Thrown at load for a malformed template, at run time for a value that is missing. */
+export class TemplateError extends Error {}
+
+export function compileTemplate(source: string): Template {
+  const parts: (string | Reference)[] = [];
+  let last = 0;
+  for (const match of source.matchAll(PLACEHOLDER)) {
+    const ref = REFERENCE.exec(match[1] ?? '');
+    if (ref === null) throw new TemplateError(`"${match[0]}" is not {param.NAME} or {var.NAME}`);
+    parts.push(source.slice(last, match.index), { namespace: ref[1] as Reference['namespace'], name: ref[2]! });
+    last = match.index + match[0].length;
+  }
+  parts.push(source.slice(last));
+  const literals = parts.filter((part): part is string => typeof part === 'string');
+  if (literals.some((literal) => literal.includes('{') || literal.includes('}'))) {
+    throw new TemplateError(`unbalanced braces in "${source}"`);
+  }
+  const pieces = parts.filter((part) => part !== '');
+  const references = pieces.filter((part): part is Reference => typeof part !== 'string');
+  return {
+    source,
+    references,
+    whole: pieces.length === 1 && references.length === 1,
+    render(scope, encode = (value) => value) {
+      let out = '';
+      for (const piece of pieces) out += typeof piece === 'string' ? piece : encode(lookup(scope, piece));
+      return out;
+    },
+  };
+}
+
+function lookup(scope: TemplateScope, ref: Reference): string {
+  const value = ref.namespace === 'param' ? scope.params[ref.name] : scope.vars[ref.name];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw new TemplateError(`{${ref.namespace}.${ref.name}} has no value`);
+}
