@@ -16,7 +16,10 @@ export function sha256(value: string): Buffer {
  * Admits a registration or throws the RFC 6750 error. Every digest is compared, in constant
  * time, so the answer's timing says nothing about which token came close.
  */
-export function checkRegistrationAccess(access: RegistrationAccess, authorization: string | undefined): void {
+export function checkRegistrationAccess(
+  access: RegistrationAccess,
+  authorization: string | undefined,
+): void {
   if (access.kind === 'open') return;
   const digest = sha256(bearerToken(authorization));
   let matched = false;

@@ -32,13 +32,21 @@ const TYP = 'dcr-gateway-rat+jwt';
  * (by `kid`) decrypts, so keys rotate by prepending a new one. Integrity comes from GCM's tag,
  * checked in constant time by OpenSSL; no token is stored anywhere.
  */
-export function createRegistrationTokens(keys: readonly TokenKey[], ttlSeconds?: number): RegistrationTokens {
+export function createRegistrationTokens(
+  keys: readonly TokenKey[],
+  ttlSeconds?: number,
+): RegistrationTokens {
   const [current] = keys;
   if (current === undefined) throw new Error('at least one registration token key is required');
   const byKid = new Map(keys.map((key) => [key.kid, key.key]));
   return {
     async issue(grant) {
-      const jwt = new EncryptJWT({ rt: grant.route, be: grant.backend, cid: grant.clientId, st: grant.state })
+      const jwt = new EncryptJWT({
+        rt: grant.route,
+        be: grant.backend,
+        cid: grant.clientId,
+        st: grant.state,
+      })
         .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current.kid, typ: TYP })
         .setIssuedAt();
       if (ttlSeconds !== undefined) jwt.setExpirationTime(`${ttlSeconds}s`);
@@ -52,12 +60,18 @@ export function createRegistrationTokens(keys: readonly TokenKey[], ttlSeconds?:
           typ: TYP,
         });
         const { rt, be, cid, st } = payload as Record<string, unknown>;
-        if (typeof rt !== 'string' || typeof be !== 'string' || typeof cid !== 'string' || !isStringRecord(st)) {
+        if (
+          typeof rt !== 'string' ||
+          typeof be !== 'string' ||
+          typeof cid !== 'string' ||
+          !isStringRecord(st)
+        ) {
           throw invalidToken('registration token payload malformed');
         }
         return { route: rt, backend: be, clientId: cid, state: st };
       } catch (error) {
-        if (error instanceof joseErrors.JOSEError) throw invalidToken(`registration token rejected: ${error.code}`);
+        if (error instanceof joseErrors.JOSEError)
+          throw invalidToken(`registration token rejected: ${error.code}`);
         throw error;
       }
     },
@@ -71,7 +85,11 @@ function keyFor(byKid: Map<string, Uint8Array>, kid: string | undefined): Uint8A
 }
 
 function isStringRecord(value: unknown): value is Record<string, string> {
-  return typeof value === 'object' && value !== null && Object.values(value).every((v) => typeof v === 'string');
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
 }
 
 /**
@@ -79,6 +97,10 @@ function isStringRecord(value: unknown): value is Record<string, string> {
  * matches, so a token retired by vendor RAT rotation never reads from the cache.
  */
 export function grantDigest(grant: RegistrationGrant): string {
-  const state = Object.keys(grant.state).sort().map((key) => [key, grant.state[key]]);
-  return createHash('sha256').update(JSON.stringify([grant.backend, grant.clientId, state])).digest('base64url');
+  const state = Object.keys(grant.state)
+    .sort()
+    .map((key) => [key, grant.state[key]]);
+  return createHash('sha256')
+    .update(JSON.stringify([grant.backend, grant.clientId, state]))
+    .digest('base64url');
 }

@@ -83,7 +83,10 @@ function clientCredentials(
       });
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000;
-    cached = { value: `Bearer ${body.access_token}`, expiresAt: Date.now() + lifetimeMs - EXPIRY_MARGIN_MS };
+    cached = {
+      value: `Bearer ${body.access_token}`,
+      expiresAt: Date.now() + lifetimeMs - EXPIRY_MARGIN_MS,
+    };
     return cached.value;
   };
   return async () => {

@@ -47,16 +47,41 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     bodyTimeout: options.requestTimeoutMs,
   });
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
-  const exchange = async (method: string, path: string, headers: Record<string, string>, body?: string) => {
+  const exchange = async (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: string,
+  ) => {
     try {
-      const response = await pool.request({ method: method as 'GET', path, headers, ...(body === undefined ? {} : { body }) });
-      return { status: response.statusCode, body: await readJson(response.body, options.maxResponseBytes) };
+      const response = await pool.request({
+        method: method as 'GET',
+        path,
+        headers,
+        ...(body === undefined ? {} : { body }),
+      });
+      return {
+        status: response.statusCode,
+        body: await readJson(response.body, options.maxResponseBytes),
+      };
     } catch (error) {
       throw toBackendError(error, options.id);
     }
   };
-  const authorize = createAdminAuthorizer(options.adminScheme, options.adminCredentials, (path, form, headers) =>
-    exchange('POST', basePath + path, { ...headers, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, form),
+  const authorize = createAdminAuthorizer(
+    options.adminScheme,
+    options.adminCredentials,
+    (path, form, headers) =>
+      exchange(
+        'POST',
+        basePath + path,
+        {
+          ...headers,
+          'content-type': 'application/x-www-form-urlencoded',
+          accept: 'application/json',
+        },
+        form,
+      ),
   );
 
   return {
@@ -64,7 +89,12 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     async send(request) {
       const path = requestPath(request, options.baseUrl, basePath);
       const headers: Record<string, string> = { accept: 'application/json' };
-      const authorization = typeof request.auth === 'object' ? `Bearer ${request.auth.bearer}` : request.auth === 'admin' ? await authorize() : undefined;
+      const authorization =
+        typeof request.auth === 'object'
+          ? `Bearer ${request.auth.bearer}`
+          : request.auth === 'admin'
+            ? await authorize()
+            : undefined;
       if (authorization !== undefined) headers.authorization = authorization;
       let body: string | undefined;
       if (request.body !== undefined) {
@@ -87,9 +117,13 @@ function requestPath(request: VendorRequest, base: URL, basePath: string): strin
   if (request.url !== undefined) {
     const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
     if (url === undefined || url.origin !== base.origin) {
-      throw new GatewayError('backend_bad_response', 'the identity provider returned an unusable client', {
-        detail: `call ${request.call}: vendor URL is not on the backend origin`,
-      });
+      throw new GatewayError(
+        'backend_bad_response',
+        'the identity provider returned an unusable client',
+        {
+          detail: `call ${request.call}: vendor URL is not on the backend origin`,
+        },
+      );
     }
     path = url.pathname + url.search;
   } else {
@@ -100,12 +134,20 @@ function requestPath(request: VendorRequest, base: URL, basePath: string): strin
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }
 
-async function readJson(body: AsyncIterable<Buffer> & { text(): Promise<string> }, limit: number): Promise<unknown> {
+async function readJson(
+  body: AsyncIterable<Buffer> & { text(): Promise<string> },
+  limit: number,
+): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit) throw new GatewayError('backend_bad_response', 'the identity provider sent an unusable response', { detail: `vendor body over ${limit} bytes` });
+    if (size > limit)
+      throw new GatewayError(
+        'backend_bad_response',
+        'the identity provider sent an unusable response',
+        { detail: `vendor body over ${limit} bytes` },
+      );
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
@@ -123,6 +165,12 @@ function toBackendError(error: unknown, backend: string): GatewayError {
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError;
   return timeout
-    ? new GatewayError('backend_timeout', 'the identity provider did not answer in time', { detail: `backend ${backend}`, cause: error })
-    : new GatewayError('backend_unavailable', 'the identity provider is unavailable', { detail: `backend ${backend}`, cause: error });
+    ? new GatewayError('backend_timeout', 'the identity provider did not answer in time', {
+        detail: `backend ${backend}`,
+        cause: error,
+      })
+    : new GatewayError('backend_unavailable', 'the identity provider is unavailable', {
+        detail: `backend ${backend}`,
+        cause: error,
+      });
 }

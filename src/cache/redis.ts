@@ -22,7 +22,8 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Ca
   });
   let warned = false;
   redis.on('error', (error: Error) => {
-    if (!warned) logger.warn({ err: { message: error.message } }, 'redis unavailable; cache bypassed');
+    if (!warned)
+      logger.warn({ err: { message: error.message } }, 'redis unavailable; cache bypassed');
     warned = true;
   });
   redis.on('ready', () => {
@@ -38,7 +39,8 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Ca
   };
   return {
     get: (key) => bypass(async () => (await redis.get(key)) ?? undefined, undefined),
-    set: (key, value, ttlSeconds) => bypass(async () => void (await redis.set(key, value, 'EX', ttlSeconds)), undefined),
+    set: (key, value, ttlSeconds) =>
+      bypass(async () => void (await redis.set(key, value, 'EX', ttlSeconds)), undefined),
     delete: (key) => bypass(async () => void (await redis.del(key)), undefined),
     ready: () => bypass(async () => (await redis.ping()) === 'PONG', false),
     async close() {

@@ -36,7 +36,9 @@ function open(key: Buffer, sealed: string, name: string): unknown {
   const [iv, body, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
   if (iv === undefined || body === undefined || tag === undefined) return undefined;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(name)).setAuthTag(tag);
+    const decipher = createDecipheriv('aes-256-gcm', key, iv)
+      .setAAD(Buffer.from(name))
+      .setAuthTag(tag);
     return JSON.parse(Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8'));
   } catch {
     return undefined; // written under another key (rotation) or tampered with: a miss

@@ -24,7 +24,9 @@ export function readYamlFile(file: string): YamlSource {
   try {
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new FileError(`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+    throw new FileError(
+      `${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
+    );
   }
   return parseYaml(file, text);
 }
@@ -35,7 +37,9 @@ export function parseYaml(file: string, text: string): YamlSource {
   const [syntaxError] = doc.errors;
   if (syntaxError !== undefined) {
     const at = syntaxError.linePos?.[0];
-    throw new FileError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${syntaxError.message.split('\n')[0]}`);
+    throw new FileError(
+      `${file}${at ? `:${at.line}:${at.col}` : ''}: ${syntaxError.message.split('\n')[0]}`,
+    );
   }
   return {
     file,

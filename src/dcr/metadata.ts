@@ -111,21 +111,59 @@ export const DEFAULT_APPLICATION_TYPE = 'web';
 
 /** Registered spellings (RFC 7518 and the JOSE registries); matched case-insensitively. */
 export const JWS_ALGS = Object.freeze([
-  'HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512',
-  'ES256', 'ES256K', 'ES384', 'ES512', 'EdDSA', 'Ed25519', 'Ed448', 'none',
+  'HS256',
+  'HS384',
+  'HS512',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES256K',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
+  'Ed448',
+  'none',
 ]);
 export const JWE_ALGS = Object.freeze([
-  'RSA1_5', 'RSA-OAEP', 'RSA-OAEP-256', 'RSA-OAEP-384', 'RSA-OAEP-512', 'A128KW', 'A192KW',
-  'A256KW', 'dir', 'ECDH-ES', 'ECDH-ES+A128KW', 'ECDH-ES+A192KW', 'ECDH-ES+A256KW',
-  'A128GCMKW', 'A192GCMKW', 'A256GCMKW', 'PBES2-HS256+A128KW', 'PBES2-HS384+A192KW',
+  'RSA1_5',
+  'RSA-OAEP',
+  'RSA-OAEP-256',
+  'RSA-OAEP-384',
+  'RSA-OAEP-512',
+  'A128KW',
+  'A192KW',
+  'A256KW',
+  'dir',
+  'ECDH-ES',
+  'ECDH-ES+A128KW',
+  'ECDH-ES+A192KW',
+  'ECDH-ES+A256KW',
+  'A128GCMKW',
+  'A192GCMKW',
+  'A256GCMKW',
+  'PBES2-HS256+A128KW',
+  'PBES2-HS384+A192KW',
   'PBES2-HS512+A256KW',
 ]);
 export const JWE_ENCS = Object.freeze([
-  'A128CBC-HS256', 'A192CBC-HS384', 'A256CBC-HS512', 'A128GCM', 'A192GCM', 'A256GCM',
+  'A128CBC-HS256',
+  'A192CBC-HS384',
+  'A256CBC-HS512',
+  'A128GCM',
+  'A192GCM',
+  'A256GCM',
 ]);
 
 /** Auth methods that authenticate with a key the client registers (OIDC Reg §2, RFC 8705). */
-export const KEY_BASED_AUTH_METHODS = Object.freeze(['private_key_jwt', 'self_signed_tls_client_auth']);
+export const KEY_BASED_AUTH_METHODS = Object.freeze([
+  'private_key_jwt',
+  'self_signed_tls_client_auth',
+]);
 
 /** RFC 8705 §2.1.2: `tls_client_auth` names exactly one of these. */
 export const TLS_SUBJECT_FIELDS = Object.freeze([

@@ -22,9 +22,13 @@ export function normalizeClient(
 ): ClientInformation {
   const clientId = record.client_id;
   if (typeof clientId !== 'string' || !PRINTABLE_ASCII.test(clientId)) {
-    throw new GatewayError('backend_bad_response', 'the identity provider returned an unusable client', {
-      detail: 'client_id missing or not printable ASCII',
-    });
+    throw new GatewayError(
+      'backend_bad_response',
+      'the identity provider returned an unusable client',
+      {
+        detail: 'client_id missing or not printable ASCII',
+      },
+    );
   }
   const metadata: Metadata = {};
   for (const [key, raw] of Object.entries(record)) {
@@ -37,12 +41,16 @@ export function normalizeClient(
       metadata[key] = raw as MetadataValue;
     }
   }
-  const secret = typeof record.client_secret === 'string' && record.client_secret !== '' ? record.client_secret : undefined;
+  const secret =
+    typeof record.client_secret === 'string' && record.client_secret !== ''
+      ? record.client_secret
+      : undefined;
   const issuedAt = toEpochSeconds(record.client_id_issued_at);
   const head: ClientInformation = { client_id: clientId };
   if (secret !== undefined) head.client_secret = secret;
   if (issuedAt !== undefined) head.client_id_issued_at = issuedAt;
-  if (secret !== undefined) head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
+  if (secret !== undefined)
+    head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
   return { ...head, ...applyDefaults(metadata) };
 }
 
@@ -54,7 +62,8 @@ function readLeniently(spec: FieldSpec, key: string, raw: unknown): MetadataValu
   if (key === 'scope' && Array.isArray(raw)) value = raw.join(' ');
   else if (spec.kind === 'boolean' && (raw === 'true' || raw === 'false')) value = raw === 'true';
   else if (spec.kind === 'non_negative_integer' && typeof raw === 'string') value = Number(raw);
-  else if ((spec.kind === 'string_list' || spec.kind === 'uri_list') && typeof raw === 'string') value = [raw];
+  else if ((spec.kind === 'string_list' || spec.kind === 'uri_list') && typeof raw === 'string')
+    value = [raw];
   try {
     return checkMember(spec, key, value);
   } catch {

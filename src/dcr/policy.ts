@@ -47,12 +47,15 @@ export function applyDefaults(input: Metadata): Metadata {
   if (metadata.grant_types === undefined) {
     const words = responseTypeWords(metadata);
     const grants = [];
-    if (words.has('code') || metadata.response_types === undefined) grants.push('authorization_code');
+    if (words.has('code') || metadata.response_types === undefined)
+      grants.push('authorization_code');
     if (words.has('token') || words.has('id_token')) grants.push('implicit');
     metadata.grant_types = grants;
   }
   if (metadata.response_types === undefined) {
-    metadata.response_types = list(metadata, 'grant_types').includes('authorization_code') ? ['code'] : [];
+    metadata.response_types = list(metadata, 'grant_types').includes('authorization_code')
+      ? ['code']
+      : [];
   }
   metadata.token_endpoint_auth_method ??= DEFAULT_AUTH_METHOD;
   metadata.application_type ??= DEFAULT_APPLICATION_TYPE;
@@ -64,7 +67,12 @@ const same = (value: string): string => value;
 
 function checkCapabilities(metadata: Metadata, capabilities: Capabilities): void {
   refuseUnsupported('grant_types', list(metadata, 'grant_types'), capabilities.grant_types, same);
-  refuseUnsupported('response_types', list(metadata, 'response_types'), capabilities.response_types, sortWords);
+  refuseUnsupported(
+    'response_types',
+    list(metadata, 'response_types'),
+    capabilities.response_types,
+    sortWords,
+  );
   refuseUnsupported(
     'token_endpoint_auth_method',
     [metadata.token_endpoint_auth_method as string],
@@ -93,21 +101,37 @@ function refuseUnsupported(
 function checkGrantAndResponseTypes(metadata: Metadata): void {
   const grants = new Set(list(metadata, 'grant_types'));
   const words = responseTypeWords(metadata);
-  if (grants.has('password')) throw invalidMetadata('grant_types', 'must not contain password (RFC 9700 §2.4)');
+  if (grants.has('password'))
+    throw invalidMetadata('grant_types', 'must not contain password (RFC 9700 §2.4)');
   if (words.has('code') && !grants.has('authorization_code')) {
-    throw invalidMetadata('grant_types', 'must contain authorization_code when response_types contains code');
+    throw invalidMetadata(
+      'grant_types',
+      'must contain authorization_code when response_types contains code',
+    );
   }
   if ((words.has('token') || words.has('id_token')) && !grants.has('implicit')) {
-    throw invalidMetadata('grant_types', 'must contain implicit when response_types contains token or id_token');
+    throw invalidMetadata(
+      'grant_types',
+      'must contain implicit when response_types contains token or id_token',
+    );
   }
   if (grants.has('authorization_code') && !words.has('code')) {
-    throw invalidMetadata('response_types', 'must contain code when grant_types contains authorization_code');
+    throw invalidMetadata(
+      'response_types',
+      'must contain code when grant_types contains authorization_code',
+    );
   }
   if (grants.has('implicit') && !words.has('token') && !words.has('id_token')) {
-    throw invalidMetadata('response_types', 'must contain token or id_token when grant_types contains implicit');
+    throw invalidMetadata(
+      'response_types',
+      'must contain token or id_token when grant_types contains implicit',
+    );
   }
   if (grants.has('client_credentials') && metadata.token_endpoint_auth_method === 'none') {
-    throw invalidMetadata('grant_types', 'client_credentials needs a token_endpoint_auth_method other than none');
+    throw invalidMetadata(
+      'grant_types',
+      'client_credentials needs a token_endpoint_auth_method other than none',
+    );
   }
 }
 
@@ -121,7 +145,10 @@ function checkRedirectUris(metadata: Metadata): void {
   const uris = list(metadata, 'redirect_uris');
   const redirects = list(metadata, 'grant_types').some((grant) => REDIRECT_GRANTS.has(grant));
   if (redirects && uris.length === 0) {
-    throw invalidMetadata('redirect_uris', 'are required for the authorization_code and implicit grants');
+    throw invalidMetadata(
+      'redirect_uris',
+      'are required for the authorization_code and implicit grants',
+    );
   }
   const native = metadata.application_type === 'native';
   const implicit = list(metadata, 'grant_types').includes('implicit');
@@ -129,14 +156,23 @@ function checkRedirectUris(metadata: Metadata): void {
     const url = new URL(uri);
     const loopback = LOOPBACK_HOSTS.has(url.hostname);
     if (url.protocol === 'http:' && !loopback) {
-      throw invalidMetadata('redirect_uris', 'may use http only on a loopback host (localhost, 127.0.0.1, [::1])');
+      throw invalidMetadata(
+        'redirect_uris',
+        'may use http only on a loopback host (localhost, 127.0.0.1, [::1])',
+      );
     }
     if (native) continue;
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      throw invalidMetadata('redirect_uris', 'of web clients must use https (private-use schemes need application_type native)');
+      throw invalidMetadata(
+        'redirect_uris',
+        'of web clients must use https (private-use schemes need application_type native)',
+      );
     }
     if (implicit && (url.protocol !== 'https:' || loopback)) {
-      throw invalidMetadata('redirect_uris', 'of web clients using implicit must be https and not on a loopback host');
+      throw invalidMetadata(
+        'redirect_uris',
+        'of web clients using implicit must be https and not on a loopback host',
+      );
     }
   }
 }
@@ -156,10 +192,16 @@ function checkClientKeys(metadata: Metadata): void {
   if (alg === 'none') throw invalidMetadata('token_endpoint_auth_signing_alg', 'must not be none');
   const symmetric = alg.startsWith('HS');
   if (method === 'client_secret_jwt' && !symmetric) {
-    throw invalidMetadata('token_endpoint_auth_signing_alg', 'must be an HS algorithm for client_secret_jwt');
+    throw invalidMetadata(
+      'token_endpoint_auth_signing_alg',
+      'must be an HS algorithm for client_secret_jwt',
+    );
   }
   if (method === 'private_key_jwt' && symmetric) {
-    throw invalidMetadata('token_endpoint_auth_signing_alg', 'must be asymmetric for private_key_jwt');
+    throw invalidMetadata(
+      'token_endpoint_auth_signing_alg',
+      'must be asymmetric for private_key_jwt',
+    );
   }
 }
 
@@ -168,7 +210,10 @@ function checkTlsClientAuth(metadata: Metadata): void {
   const present = TLS_SUBJECT_FIELDS.filter((field) => metadata[field] !== undefined);
   if (metadata.token_endpoint_auth_method === 'tls_client_auth') {
     if (present.length !== 1) {
-      throw invalidMetadata('token_endpoint_auth_method', `tls_client_auth needs exactly one of ${TLS_SUBJECT_FIELDS.join(', ')}`);
+      throw invalidMetadata(
+        'token_endpoint_auth_method',
+        `tls_client_auth needs exactly one of ${TLS_SUBJECT_FIELDS.join(', ')}`,
+      );
     }
     return;
   }

@@ -66,7 +66,8 @@ function hasLocaleVariant(metadata: Metadata, key: string): boolean {
 type Check = (raw: unknown, field: string) => MetadataValue;
 
 function nonEmptyString(raw: unknown, field: string): string {
-  if (typeof raw !== 'string' || raw.length === 0) throw invalidMetadata(field, 'must be a non-empty string');
+  if (typeof raw !== 'string' || raw.length === 0)
+    throw invalidMetadata(field, 'must be a non-empty string');
   return raw;
 }
 
@@ -83,7 +84,8 @@ function stringList(raw: unknown, field: string): string[] {
 function absoluteUrl(raw: string, field: string): URL {
   if (!URL.canParse(raw)) throw invalidMetadata(field, 'must contain absolute URIs');
   const url = new URL(raw);
-  if (DANGEROUS_SCHEMES.has(url.protocol)) throw invalidMetadata(field, `must not use the ${url.protocol} scheme`);
+  if (DANGEROUS_SCHEMES.has(url.protocol))
+    throw invalidMetadata(field, `must not use the ${url.protocol} scheme`);
   return url;
 }
 
@@ -91,7 +93,10 @@ function webUri(raw: unknown, field: string, allowed: readonly string[]): string
   const value = nonEmptyString(raw, field);
   const url = absoluteUrl(value, field);
   if (!allowed.includes(url.protocol)) {
-    throw invalidMetadata(field, `must be an ${allowed.map((p) => p.slice(0, -1)).join(' or ')} URI`);
+    throw invalidMetadata(
+      field,
+      `must be an ${allowed.map((p) => p.slice(0, -1)).join(' or ')} URI`,
+    );
   }
   return value;
 }
@@ -125,7 +130,8 @@ const CHECKS: Readonly<Record<FieldKind, Check>> = {
   string_list: stringList,
   email_list: (raw, field) => {
     const list = stringList(raw, field);
-    if (!list.every((item) => EMAIL.test(item))) throw invalidMetadata(field, 'must contain e-mail addresses');
+    if (!list.every((item) => EMAIL.test(item)))
+      throw invalidMetadata(field, 'must contain e-mail addresses');
     return list;
   },
   boolean: (raw, field) => {
@@ -164,8 +170,10 @@ function validateJwks(raw: unknown, field: string): JwkSet {
     }
     const jwk = key as Record<string, unknown>;
     const required = typeof jwk.kty === 'string' ? PUBLIC_PARAMS[jwk.kty] : undefined;
-    if (required === undefined) throw invalidMetadata(field, 'keys must be RSA, EC or OKP public keys');
-    if (PRIVATE_PARAMS.some((param) => param in jwk)) throw invalidMetadata(field, 'must not contain private key material');
+    if (required === undefined)
+      throw invalidMetadata(field, 'keys must be RSA, EC or OKP public keys');
+    if (PRIVATE_PARAMS.some((param) => param in jwk))
+      throw invalidMetadata(field, 'must not contain private key material');
     if (!required.every((param) => typeof jwk[param] === 'string')) {
       throw invalidMetadata(field, `${jwk.kty} keys must carry ${required.join(', ')}`);
     }

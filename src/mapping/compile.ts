@@ -1,6 +1,13 @@
 import { GatewayError, invalidToken } from '../errors/index.js';
 import { compileRules } from './rules.js';
-import type { AdminAuth, Call, ErrorTarget, MappingFile, Operation, OperationName } from './schema.js';
+import type {
+  AdminAuth,
+  Call,
+  ErrorTarget,
+  MappingFile,
+  Operation,
+  OperationName,
+} from './schema.js';
 import { compileTemplate, type Reference, type Template, type TemplateScope } from './template.js';
 
 /** A vendor request as the mapping renders it; `backends/` sends it (same shape, its own type). */
@@ -47,10 +54,16 @@ export interface CompiledMapping {
 }
 
 /** Compiles a validated mapping file into plain functions; `references` lets the loader check names. */
-export function compileMapping(file: MappingFile, hash: string): { mapping: CompiledMapping; references: Map<string, Reference[]> } {
+export function compileMapping(
+  file: MappingFile,
+  hash: string,
+): { mapping: CompiledMapping; references: Map<string, Reference[]> } {
   const references = new Map<string, Reference[]>();
   const operations: Partial<Record<OperationName, CompiledOperation>> = {};
-  for (const [name, operation] of Object.entries(file.operations) as [OperationName, Operation | undefined][]) {
+  for (const [name, operation] of Object.entries(file.operations) as [
+    OperationName,
+    Operation | undefined,
+  ][]) {
     if (operation === undefined) continue;
     operations[name] = {
       keep: operation.keep,
@@ -78,11 +91,15 @@ export function compileMapping(file: MappingFile, hash: string): { mapping: Comp
 
 function compileCall(call: Call): { call: CompiledCall; references: Reference[] } {
   const target = compileTemplate(call.path ?? call.url!);
-  const query = Object.entries(call.query ?? {}).map(([key, value]) => [key, compileTemplate(value)] as const);
+  const query = Object.entries(call.query ?? {}).map(
+    ([key, value]) => [key, compileTemplate(value)] as const,
+  );
   const bearer = typeof call.auth === 'object' ? compileTemplate(call.auth.bearer) : undefined;
   const bodyRules = call.body ? compileRules(call.body.rules) : undefined;
   const resultRules = call.result ? compileRules(call.result.rules) : undefined;
-  const captures = Object.entries(call.capture).map(([name, path]) => [name, compilePath(path)] as const);
+  const captures = Object.entries(call.capture).map(
+    ([name, path]) => [name, compilePath(path)] as const,
+  );
   const references = [
     ...target.references,
     ...query.flatMap(([, template]) => template.references),
@@ -90,7 +107,10 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
     ...(bodyRules?.references ?? []),
     ...(resultRules?.references ?? []),
   ];
-  const buildBody = (scope: TemplateScope, metadata: Readonly<Record<string, unknown>>): unknown => {
+  const buildBody = (
+    scope: TemplateScope,
+    metadata: Readonly<Record<string, unknown>>,
+  ): unknown => {
     if (!call.body || !bodyRules) return undefined;
     const { from, overlay_metadata: overlay } = call.body;
     if (from === 'empty') return bodyRules({}, scope);
@@ -108,7 +128,9 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
           call: call.name,
           method: call.method,
           ...rendered,
-          ...(query.length > 0 ? { query: Object.fromEntries(query.map(([k, t]) => [k, t.render(scope)])) } : {}),
+          ...(query.length > 0
+            ? { query: Object.fromEntries(query.map(([k, t]) => [k, t.render(scope)])) }
+            : {}),
           auth: bearer ? { bearer: bearer.render(scope) } : (call.auth as 'admin' | 'none'),
           ...(call.body ? { body: buildBody(scope, metadata) } : {}),
         };
@@ -121,17 +143,27 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
         }
         return out;
       },
-      ...(resultRules ? { result: (body: unknown, scope: TemplateScope) => resultRules(asRecord(body), scope) } : {}),
+      ...(resultRules
+        ? { result: (body: unknown, scope: TemplateScope) => resultRules(asRecord(body), scope) }
+        : {}),
     },
   };
 }
 
-function renderTarget(target: Template, isPath: boolean, scope: TemplateScope): { path: string } | { url: string } {
-  return isPath ? { path: target.render(scope, encodeURIComponent) } : { url: target.render(scope) };
+function renderTarget(
+  target: Template,
+  isPath: boolean,
+  scope: TemplateScope,
+): { path: string } | { url: string } {
+  return isPath
+    ? { path: target.render(scope, encodeURIComponent) }
+    : { url: target.render(scope) };
 }
 
 function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
 }
 
 /** `$` is the whole body; `a.b.0` walks members and array indexes. */
@@ -164,7 +196,9 @@ function compileErrorRules(rules: MappingFile['errors']): CompiledMapping['class
     make: (status: number): GatewayError => {
       const detail = `vendor status ${status}`;
       if (rule.as === 'invalid_token') return invalidToken(detail);
-      return new GatewayError(rule.as, rule.description ?? GENERIC_DESCRIPTIONS[rule.as], { detail });
+      return new GatewayError(rule.as, rule.description ?? GENERIC_DESCRIPTIONS[rule.as], {
+        detail,
+      });
     },
   }));
   return (operation, status, body) => {
@@ -172,10 +206,13 @@ function compileErrorRules(rules: MappingFile['errors']): CompiledMapping['class
     for (const rule of compiled) {
       if (!rule.statuses.has(status)) continue;
       if (rule.operations && !rule.operations.has(operation)) continue;
-      if (rule.errors && !(typeof vendorError === 'string' && rule.errors.has(vendorError))) continue;
+      if (rule.errors && !(typeof vendorError === 'string' && rule.errors.has(vendorError)))
+        continue;
       return rule.make(status);
     }
     const code = status >= 500 ? 'backend_unavailable' : 'backend_rejected';
-    return new GatewayError(code, GENERIC_DESCRIPTIONS[code], { detail: `unmapped vendor status ${status}` });
+    return new GatewayError(code, GENERIC_DESCRIPTIONS[code], {
+      detail: `unmapped vendor status ${status}`,
+    });
   };
 }

@@ -25,7 +25,11 @@ export function loadMappingSource(source: YamlSource): CompiledMapping {
   }
   const problems = checkNames(parsed, compiled.references);
   if (problems.length > 0) {
-    throw new FileError(problems.map(({ path, message }) => `${source.locate(path)}: ${path.join('.')}: ${message}`).join('\n'));
+    throw new FileError(
+      problems
+        .map(({ path, message }) => `${source.locate(path)}: ${path.join('.')}: ${message}`)
+        .join('\n'),
+    );
   }
   return deepFreeze(compiled.mapping);
 }
@@ -36,15 +40,24 @@ interface Problem {
 }
 
 /** Cross-references zod cannot see: params declared, vars captured before use, one result call. */
-function checkNames(file: MappingFile, references: Map<string, { namespace: string; name: string }[]>): Problem[] {
+function checkNames(
+  file: MappingFile,
+  references: Map<string, { namespace: string; name: string }[]>,
+): Problem[] {
   const problems: Problem[] = [];
   const create = file.operations.create;
   const createCaptures = new Set(create.calls.flatMap((call) => Object.keys(call.capture)));
   if (!createCaptures.has('client_id')) {
-    problems.push({ path: ['operations', 'create'], message: 'a create call must capture client_id' });
+    problems.push({
+      path: ['operations', 'create'],
+      message: 'a create call must capture client_id',
+    });
   }
   const kept = new Set(['client_id', ...create.keep]);
-  for (const [name, operation] of Object.entries(file.operations) as [OperationName, MappingFile['operations']['create'] | undefined][]) {
+  for (const [name, operation] of Object.entries(file.operations) as [
+    OperationName,
+    MappingFile['operations']['create'] | undefined,
+  ][]) {
     if (operation === undefined) continue;
     const available = new Set(name === 'create' ? [] : kept);
     operation.calls.forEach((call, index) => {
@@ -54,26 +67,42 @@ function checkNames(file: MappingFile, references: Map<string, { namespace: stri
           problems.push({ path, message: `{param.${ref.name}} is not declared under parameters` });
         }
         if (ref.namespace === 'var' && !available.has(ref.name)) {
-          problems.push({ path, message: `{var.${ref.name}} is neither kept in the RAT nor captured by an earlier call` });
+          problems.push({
+            path,
+            message: `{var.${ref.name}} is neither kept in the RAT nor captured by an earlier call`,
+          });
         }
       }
       const from = call.body?.from;
       if (typeof from === 'object' && !available.has(from.var)) {
-        problems.push({ path: [...path, 'body', 'from'], message: `var ${from.var} is not available here` });
+        problems.push({
+          path: [...path, 'body', 'from'],
+          message: `var ${from.var} is not available here`,
+        });
       }
       if (call.url !== undefined && !/^\{var\.[A-Za-z_][A-Za-z0-9_]*\}$/.test(call.url)) {
-        problems.push({ path: [...path, 'url'], message: 'url must be exactly one {var.NAME} captured from the vendor' });
+        problems.push({
+          path: [...path, 'url'],
+          message: 'url must be exactly one {var.NAME} captured from the vendor',
+        });
       }
       for (const captured of Object.keys(call.capture)) available.add(captured);
     });
     const results = operation.calls.filter((call) => call.result !== undefined).length;
     const wanted = name === 'delete' ? 0 : 1;
     if (results !== wanted) {
-      problems.push({ path: ['operations', name], message: `needs exactly ${wanted} call with result, found ${results}` });
+      problems.push({
+        path: ['operations', name],
+        message: `needs exactly ${wanted} call with result, found ${results}`,
+      });
     }
     for (const name_ of operation.keep) {
       const keepable = name === 'create' ? createCaptures : kept;
-      if (!keepable.has(name_)) problems.push({ path: ['operations', name, 'keep'], message: `${name_} is not a var this operation can keep` });
+      if (!keepable.has(name_))
+        problems.push({
+          path: ['operations', name, 'keep'],
+          message: `${name_} is not a var this operation can keep`,
+        });
     }
   }
   return problems;

@@ -59,7 +59,9 @@ function compileRule(rule: FieldRule, references: Reference[]): Step {
     };
   }
   if ('enum_map' in rule) {
-    const maps = Object.entries(rule.enum_map).map(([field, map]) => [field, new Map(Object.entries(map))] as const);
+    const maps = Object.entries(rule.enum_map).map(
+      ([field, map]) => [field, new Map(Object.entries(map))] as const,
+    );
     return (record) => {
       for (const [field, map] of maps) {
         const value = record[field];
@@ -70,24 +72,37 @@ function compileRule(rule: FieldRule, references: Reference[]): Step {
   }
   if ('scope_to_list' in rule) {
     const { from, to } = rule.scope_to_list;
-    return (record) => move(record, from, to, (value) => (typeof value === 'string' ? value.split(' ').filter(Boolean) : value));
+    return (record) =>
+      move(record, from, to, (value) =>
+        typeof value === 'string' ? value.split(' ').filter(Boolean) : value,
+      );
   }
   if ('list_to_scope' in rule) {
     const { from, to } = rule.list_to_scope;
-    return (record) => move(record, from, to, (value) => (Array.isArray(value) ? value.join(' ') : value));
+    return (record) =>
+      move(record, from, to, (value) => (Array.isArray(value) ? value.join(' ') : value));
   }
-  if ('to_string' in rule) return convert(rule.to_string, (v) => (typeof v === 'number' || typeof v === 'boolean' ? String(v) : v));
+  if ('to_string' in rule)
+    return convert(rule.to_string, (v) =>
+      typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
+    );
   if ('to_number' in rule) {
-    return convert(rule.to_number, (v) => (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v));
+    return convert(rule.to_number, (v) =>
+      typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v,
+    );
   }
-  if ('to_boolean' in rule) return convert(rule.to_boolean, (v) => (v === 'true' ? true : v === 'false' ? false : v));
+  if ('to_boolean' in rule)
+    return convert(rule.to_boolean, (v) => (v === 'true' ? true : v === 'false' ? false : v));
   if ('millis_to_seconds' in rule) {
     // Vendors disagree even within one product: values below 1e11 are seconds already.
-    return convert(rule.millis_to_seconds, (v) => (typeof v === 'number' && v >= 1e11 ? Math.floor(v / 1000) : v));
+    return convert(rule.millis_to_seconds, (v) =>
+      typeof v === 'number' && v >= 1e11 ? Math.floor(v / 1000) : v,
+    );
   }
   return (record) => {
     for (const [field, value] of Object.entries(record)) {
-      if (value === null || value === '' || (Array.isArray(value) && value.length === 0)) delete record[field];
+      if (value === null || value === '' || (Array.isArray(value) && value.length === 0))
+        delete record[field];
     }
   };
 }

@@ -16,11 +16,17 @@ const jsonValue: z.ZodType<unknown> = z.json();
 /** The named transform vocabulary; each rule is an object with exactly one of these keys. */
 export const fieldRule = z.union([
   z.strictObject({ rename: z.record(fieldName, fieldName).describe('from -> to') }),
-  z.strictObject({ set: z.record(fieldName, jsonValue).describe('always set; strings are templates') }),
-  z.strictObject({ default: z.record(fieldName, jsonValue).describe('set when absent; strings are templates') }),
+  z.strictObject({
+    set: z.record(fieldName, jsonValue).describe('always set; strings are templates'),
+  }),
+  z.strictObject({
+    default: z.record(fieldName, jsonValue).describe('set when absent; strings are templates'),
+  }),
   z.strictObject({ drop: fieldList }),
   z.strictObject({ keep: fieldList.describe('drop every member not listed') }),
-  z.strictObject({ enum_map: z.record(fieldName, z.record(z.string(), z.string())).describe('field -> {from: to}') }),
+  z.strictObject({
+    enum_map: z.record(fieldName, z.record(z.string(), z.string())).describe('field -> {from: to}'),
+  }),
   z.strictObject({ scope_to_list: z.strictObject({ from: fieldName, to: fieldName }) }),
   z.strictObject({ list_to_scope: z.strictObject({ from: fieldName, to: fieldName }) }),
   z.strictObject({ to_string: fieldList.describe('numbers and booleans become strings') }),
@@ -38,15 +44,22 @@ export type OperationName = z.infer<typeof operationName>;
 const callAuth = z.union([
   z.literal('admin').describe("the backend's admin credential"),
   z.literal('none'),
-  z.strictObject({ bearer: template }).describe('a bearer token from a template, e.g. the vendor RAT'),
+  z
+    .strictObject({ bearer: template })
+    .describe('a bearer token from a template, e.g. the vendor RAT'),
 ]);
 
 const call = z
   .strictObject({
     name,
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    path: template.startsWith('/').optional().describe('relative to the backend base URL'),
-    url: template.optional().describe('an absolute URL the vendor handed out; must stay on the backend origin'),
+    path: template
+      .regex(/^[/{]/, 'a path starting with / (or with a {param.NAME} holding one)')
+      .optional()
+      .describe('relative to the backend base URL'),
+    url: template
+      .optional()
+      .describe('an absolute URL the vendor handed out; must stay on the backend origin'),
     query: z.record(z.string(), template).optional(),
     auth: callAuth.default('admin'),
     body: z
@@ -55,7 +68,10 @@ const call = z
           z.enum(['metadata', 'empty']),
           z.strictObject({ var: name }).describe('a value captured earlier (read-modify-write)'),
         ]),
-        overlay_metadata: z.boolean().default(false).describe('merge the mapped metadata over `from`'),
+        overlay_metadata: z
+          .boolean()
+          .default(false)
+          .describe('merge the mapped metadata over `from`'),
         rules: z.array(fieldRule).default([]),
       })
       .optional(),
@@ -105,14 +121,19 @@ const adminAuth = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('none') }),
   z.strictObject({
     kind: z.literal('bearer'),
-    optional: z.boolean().default(false).describe('send no Authorization when the backend has no token'),
+    optional: z
+      .boolean()
+      .default(false)
+      .describe('send no Authorization when the backend has no token'),
   }),
   z.strictObject({ kind: z.literal('basic') }),
   z.strictObject({
     kind: z.literal('client_credentials'),
-    token_path: template.startsWith('/'),
+    token_path: z.string().startsWith('/'),
     scope: z.string().optional(),
-    client_auth: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+    client_auth: z
+      .enum(['client_secret_basic', 'client_secret_post'])
+      .default('client_secret_basic'),
   }),
 ]);
 export type AdminAuth = z.infer<typeof adminAuth>;
@@ -120,14 +141,24 @@ export type AdminAuth = z.infer<typeof adminAuth>;
 const example = z.strictObject({
   name: z.string(),
   operation: operationName,
-  metadata: z.record(z.string(), jsonValue).optional().describe('registered metadata (create, update)'),
-  state: z.record(name, z.string()).default({}).describe('vars from the RAT (read, update, delete)'),
+  parameters: z
+    .record(name, z.string())
+    .default({})
+    .describe('backend parameters besides the defaults'),
+  metadata: z
+    .record(z.string(), jsonValue)
+    .optional()
+    .describe('registered metadata (create, update)'),
+  state: z
+    .record(name, z.string())
+    .default({})
+    .describe('vars from the RAT (read, update, delete)'),
   calls: z
     .array(
       z.strictObject({
         request: z.strictObject({
           method: z.string(),
-          url: z.string().describe('relative to the backend base URL'),
+          url: z.string().describe('path and query below https://idp.example, or an absolute URL'),
           body: jsonValue.optional(),
         }),
         response: z.strictObject({ status: z.number().int(), body: jsonValue.optional() }),
@@ -150,7 +181,10 @@ export const mappingSchema = z.strictObject({
     grant_types: z.array(z.string()).min(1),
     response_types: z.array(z.string()),
     token_endpoint_auth_methods: z.array(z.string()).min(1),
-    fields: z.array(fieldName).optional().describe('standard members the vendor stores; others are not sent'),
+    fields: z
+      .array(fieldName)
+      .optional()
+      .describe('standard members the vendor stores; others are not sent'),
   }),
   extensions: z.array(fieldName).default([]).describe('vendor members passed through in responses'),
   operations: z.strictObject({

@@ -15,7 +15,8 @@ export interface Template {
   readonly references: readonly Reference[];
   /** True when the template is exactly one reference (e.g. `{var.registration_client_uri}`). */
   readonly whole: boolean;
-  render(scope: TemplateScope, encode?: (value: string) => string): string;
+  /** `encodeVars` escapes values from vendors (ids in paths); operator params are trusted as written. */
+  render(scope: TemplateScope, encodeVars?: (value: string) => string): string;
 }
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -30,7 +31,10 @@ export function compileTemplate(source: string): Template {
   for (const match of source.matchAll(PLACEHOLDER)) {
     const ref = REFERENCE.exec(match[1] ?? '');
     if (ref === null) throw new TemplateError(`"${match[0]}" is not {param.NAME} or {var.NAME}`);
-    parts.push(source.slice(last, match.index), { namespace: ref[1] as Reference['namespace'], name: ref[2]! });
+    parts.push(source.slice(last, match.index), {
+      namespace: ref[1] as Reference['namespace'],
+      name: ref[2]!,
+    });
     last = match.index + match[0].length;
   }
   parts.push(source.slice(last));
@@ -44,9 +48,14 @@ export function compileTemplate(source: string): Template {
     source,
     references,
     whole: pieces.length === 1 && references.length === 1,
-    render(scope, encode = (value) => value) {
+    render(scope, encodeVars = (value) => value) {
       let out = '';
-      for (const piece of pieces) out += typeof piece === 'string' ? piece : encode(lookup(scope, piece));
+      for (const piece of pieces) {
+        if (typeof piece === 'string') out += piece;
+        else
+          out +=
+            piece.namespace === 'var' ? encodeVars(lookup(scope, piece)) : lookup(scope, piece);
+      }
       return out;
     },
   };

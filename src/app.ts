@@ -1,0 +1,97 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { createRegistrationTokens } from './auth/index.js';
+import { createBackendClient } from './backends/index.js';
+import { createMemoryCache, createRedisCache, sealCache, type Cache } from './cache/index.js';
+import type { GatewayConfig } from './config/load.js';
+import {
+  createLogger,
+  healthRoutes,
+  installErrorHandling,
+  installJsonBody,
+  registrationRoutes,
+} from './http/index.js';
+import type { Backend, PipelineDeps } from './pipeline/index.js';
+
+export interface AppOptions {
+  /** Defaults to a pino logger at the configured level on stdout. */
+  readonly logger?: Logger;
+  /** Defaults to Redis when the config names one, in-memory otherwise. */
+  readonly cache?: Cache;
+}
+
+/**
+ * Builds the gateway from a validated config: backends, cache, token codec, and one set of
+ * registration endpoints per route. Never listens; `main.ts` does, tests `inject()` or listen
+ * on port 0.
+ */
+export async function buildApp(
+  config: GatewayConfig,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
+  const logger = options.logger ?? createLogger(config.server.logLevel);
+  const cache =
+    options.cache ??
+    (config.cache.redisUrl === undefined
+      ? createMemoryCache()
+      : createRedisCache(
+          { url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs },
+          logger,
+        ));
+  const [primaryKey] = config.tokens.keys;
+  const clients = config.backends.map((backend) =>
+    createBackendClient({
+      id: backend.id,
+      baseUrl: backend.baseUrl,
+      adminScheme: backend.mapping.adminAuth,
+      adminCredentials: backend.admin,
+      connectTimeoutMs: backend.connectTimeoutMs,
+      requestTimeoutMs: backend.requestTimeoutMs,
+      maxResponseBytes: backend.maxResponseBytes,
+    }),
+  );
+  const backends = new Map<string, Backend>(
+    config.backends.map(({ id, mapping, params, capabilities }, index) => [
+      id,
+      { id, mapping, params, capabilities, client: clients[index]! },
+    ]),
+  );
+  const deps: PipelineDeps = {
+    backends,
+    tokens: createRegistrationTokens(config.tokens.keys, config.tokens.ttlSeconds),
+    cache: sealCache(cache, primaryKey!.key),
+    readCacheTtlSeconds: config.cache.readTtlSeconds,
+    onCompensationFailure: ({ backend, clientId, error }) =>
+      logger.error(
+        { backend, clientId, err: error },
+        'could not delete a partially created client; remove it by hand',
+      ),
+  };
+
+  const app: FastifyInstance = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    requestIdHeader: false,
+    bodyLimit: config.server.bodyLimitBytes,
+    trustProxy: config.server.trustProxy,
+    return503OnClosing: true,
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    void reply.header('x-request-id', request.id);
+  });
+  installJsonBody(app);
+  installErrorHandling(app, config.server.bodyLimitBytes);
+  await app.register(healthRoutes(cache));
+  for (const route of config.routes) {
+    const backend = backends.get(route.backend)!;
+    await app.register(registrationRoutes(deps, { ...route, backend }, config.server.publicUrl), {
+      prefix: route.prefix,
+    });
+  }
+  app.addHook('onClose', async () => {
+    await Promise.all(clients.map((client) => client.close()));
+    await cache.close();
+  });
+  return app;
+}

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+
+/** Secrets come from the environment or a file, never from the config text itself. */
+export const secretRef = z.union(
+  [z.strictObject({ env: z.string().min(1) }), z.strictObject({ file: z.string().min(1) })],
+  { error: 'expected { env: NAME } or { file: PATH } (secrets are never written inline)' },
+);
+export type SecretRef = z.infer<typeof secretRef>;
+
+const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
+const prefix = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path such as /idp or /tenants/a (no trailing slash)');
+const url = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
+
+const backend = z.strictObject({
+  mapping: z
+    .string()
+    .min(1)
+    .describe('a bundled mapping id (e.g. rfc7591) or a path to a .yaml file'),
+  base_url: url,
+  parameters: z.record(z.string(), z.string()).default({}),
+  admin: z
+    .strictObject({
+      token: secretRef.optional(),
+      username: z.string().optional(),
+      password: secretRef.optional(),
+      client_id: z.string().optional(),
+      client_secret: secretRef.optional(),
+    })
+    .default({}),
+  timeouts: z
+    .strictObject({
+      connect_ms: z.number().int().positive().default(2_000),
+      request_ms: z.number().int().positive().default(10_000),
+    })
+    .default({ connect_ms: 2_000, request_ms: 10_000 }),
+  max_response_bytes: z.number().int().positive().default(1_048_576),
+  capabilities: z
+    .strictObject({
+      grant_types: z.array(z.string()).optional(),
+      response_types: z.array(z.string()).optional(),
+      token_endpoint_auth_methods: z.array(z.string()).optional(),
+    })
+    .optional()
+    .describe("narrows the mapping's capabilities to what this instance allows"),
+});
+export type BackendSection = z.infer<typeof backend>;
+
+const registration = z.union(
+  [
+    z.strictObject({ open: z.literal(true) }),
+    z.strictObject({
+      initial_access_tokens: z
+        .array(
+          z.union([
+            secretRef,
+            z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits') }),
+          ]),
+        )
+        .min(1),
+    }),
+  ],
+  { error: 'expected { open: true } or { initial_access_tokens: [...] }' },
+);
+
+const route = z.strictObject({
+  prefix,
+  backend: id,
+  registration,
+});
+
+export const configSchema = z.strictObject({
+  server: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8080),
+      public_url: url
+        .optional()
+        .describe('how callers reach the gateway; default: from each request'),
+      body_limit_bytes: z.number().int().positive().max(1_048_576).default(65_536),
+      trust_proxy: z.boolean().default(false),
+      log_level: z
+        .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+        .default('info'),
+    })
+    .default({
+      host: '127.0.0.1',
+      port: 8080,
+      body_limit_bytes: 65_536,
+      trust_proxy: false,
+      log_level: 'info',
+    }),
+  cache: z
+    .strictObject({
+      redis_url: secretRef
+        .optional()
+        .describe('overridden by REDIS_URL; in-memory when neither is set'),
+      read_ttl_seconds: z.number().int().positive().default(300),
+      command_timeout_ms: z.number().int().positive().default(500),
+    })
+    .default({ read_ttl_seconds: 300, command_timeout_ms: 500 }),
+  registration_tokens: z.strictObject({
+    keys: z
+      .array(
+        z.strictObject({ kid: id, secret: secretRef.describe('base64url of 32 random bytes') }),
+      )
+      .min(1)
+      .describe('the first key encrypts; every key decrypts'),
+    ttl_seconds: z.number().int().positive().optional(),
+  }),
+  backends: z.record(id, backend).refine((b) => Object.keys(b).length > 0, 'at least one backend'),
+  routes: z.record(id, route).refine((r) => Object.keys(r).length > 0, 'at least one route'),
+});
+export type ConfigFile = z.infer<typeof configSchema>;

@@ -1,0 +1,65 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { methodNotAllowed } from '../errors/index.js';
+import {
+  read,
+  register,
+  remove,
+  update,
+  type Call,
+  type PipelineDeps,
+  type Route,
+} from '../pipeline/index.js';
+
+/** Methods fastify serves that a registration resource does not, answered with 405 + Allow. */
+const OTHER_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT', 'POST', 'OPTIONS'] as const;
+
+/**
+ * RFC 7591 and RFC 7592 endpoints of one route, thin: each handler turns the request into a
+ * pipeline call and the result into a status. Every response under the route carries
+ * `Cache-Control: no-store` (they carry credentials, or answer a request that did).
+ */
+export function registrationRoutes(
+  deps: PipelineDeps,
+  route: Route,
+  publicUrl: string | undefined,
+) {
+  return async (app: FastifyInstance): Promise<void> => {
+    app.addHook('onSend', async (_request, reply) => {
+      void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+    });
+    const call = (request: FastifyRequest): Call => ({
+      route,
+      authorization: request.headers.authorization,
+      publicBaseUrl: publicUrl ?? `${request.protocol}://${request.host}`,
+    });
+    const clientIdOf = (request: FastifyRequest) =>
+      (request.params as { clientId: string }).clientId;
+
+    app.post('/register', async (request, reply) => {
+      reply.code(201);
+      return register(deps, call(request), request.body);
+    });
+    app.get('/register/:clientId', async (request) =>
+      read(deps, call(request), clientIdOf(request)),
+    );
+    app.put('/register/:clientId', async (request) =>
+      update(deps, call(request), clientIdOf(request), request.body),
+    );
+    app.delete('/register/:clientId', async (request, reply) => {
+      await remove(deps, call(request), clientIdOf(request));
+      return reply.code(204).send();
+    });
+
+    const refuse = (url: string, allowed: readonly string[]) =>
+      app.route({
+        method: OTHER_METHODS.filter((method) => !allowed.includes(method)),
+        url,
+        exposeHeadRoute: false,
+        handler: async () => {
+          throw methodNotAllowed(allowed);
+        },
+      });
+    refuse('/register', ['POST']);
+    refuse('/register/:clientId', ['GET', 'HEAD', 'PUT', 'DELETE']);
+  };
+}

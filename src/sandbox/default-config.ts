@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import { applyEnv, BUNDLED_MAPPINGS, type Env, type GatewayConfig } from '../config/load.js';
+import { FileError } from '../config/yaml-source.js';
+import { LOOPBACK_HOSTS } from '../dcr/index.js';
+import { loadMapping } from '../mapping/index.js';
+import { startStandardBackend, type StandardBackend } from './standard-backend.js';
+
+export interface Sandbox {
+  readonly config: GatewayConfig;
+  readonly backends: readonly StandardBackend[];
+}
+
+const SANDBOX_HOSTS = new Set([...LOOPBACK_HOSTS, '::1']);
+
+/**
+ * The embedded default: no config file, no Redis, a route per backend kind pointing at an
+ * in-process backend. Its routes allow open registration, which is safe only because the
+ * sandbox binds loopback, so any other `HOST` is refused. RAT keys are generated at start:
+ * tokens die with the process, as do the in-memory clients.
+ */
+export async function startSandbox(env: Env): Promise<Sandbox> {
+  const host = env.HOST ?? '127.0.0.1';
+  if (!SANDBOX_HOSTS.has(host)) {
+    throw new FileError(
+      `HOST=${host}: the sandbox allows open registration and serves loopback only; pass --config (or DCRGW_CONFIG) to serve elsewhere`,
+    );
+  }
+  const standard = await startStandardBackend();
+  const config: GatewayConfig = {
+    source: 'built-in sandbox',
+    sandbox: true,
+    server: {
+      host,
+      port: 8080,
+      publicUrl: undefined,
+      bodyLimitBytes: 65_536,
+      trustProxy: false,
+      logLevel: 'info',
+    },
+    cache: { redisUrl: undefined, readTtlSeconds: 300, commandTimeoutMs: 500 },
+    tokens: { keys: [{ kid: 'sandbox', key: randomBytes(32) }], ttlSeconds: undefined },
+    backends: [
+      {
+        id: 'sandbox-standard',
+        mapping: loadMapping(resolve(BUNDLED_MAPPINGS, 'rfc7591.yaml')),
+        baseUrl: new URL(standard.baseUrl),
+        params: { registration_path: '/reg' },
+        admin: { token: standard.initialAccessToken },
+        connectTimeoutMs: 2_000,
+        requestTimeoutMs: 10_000,
+        maxResponseBytes: 1_048_576,
+        capabilities: standard.capabilities,
+      },
+    ],
+    routes: [
+      {
+        id: 'sandbox-standard',
+        prefix: '/sandbox/standard',
+        backend: 'sandbox-standard',
+        access: { kind: 'open' },
+      },
+    ],
+  };
+  return {
+    config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
+    backends: [standard],
+  };
+}

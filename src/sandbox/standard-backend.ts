@@ -1,0 +1,68 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Provider from 'oidc-provider';
+
+export interface StandardBackend {
+  /** The issuer, which is also the base URL the gateway calls. */
+  readonly baseUrl: string;
+  /** The initial access token registrations need; the gateway holds it as its admin credential. */
+  readonly initialAccessToken: string;
+  /** What this oidc-provider is configured to register, for the backend's capabilities. */
+  readonly capabilities: {
+    readonly grant_types: string[];
+    readonly response_types: string[];
+    readonly token_endpoint_auth_methods: string[];
+  };
+  close(): Promise<void>;
+}
+
+export interface StandardBackendOptions {
+  readonly port?: number;
+  readonly initialAccessToken?: string;
+}
+
+/**
+ * A real `oidc-provider` on loopback with dynamic registration behind an initial access token,
+ * RFC 7592 management, and registration access token rotation on update: the standard backend
+ * of the sandbox and of the end-to-end tests.
+ */
+export async function startStandardBackend(
+  options: StandardBackendOptions = {},
+): Promise<StandardBackend> {
+  const initialAccessToken = options.initialAccessToken ?? randomBytes(24).toString('base64url');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const issuer = `http://127.0.0.1:${port}`;
+  const provider = new Provider(issuer, {
+    features: {
+      registration: { enabled: true, initialAccessToken },
+      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      clientCredentials: { enabled: true },
+      devInteractions: { enabled: false },
+    },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+  });
+  server.on('request', provider.callback());
+  return {
+    baseUrl: issuer,
+    initialAccessToken,
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      response_types: ['code', 'none'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ],
+    },
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

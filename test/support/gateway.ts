@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { stringify } from 'yaml';
+import { buildApp } from '../../src/app.js';
+import { loadConfigFile } from '../../src/config/load.js';
+import { createLogger } from '../../src/http/index.js';
+import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+
+export interface TestGateway {
+  readonly url: string;
+  readonly app: FastifyInstance;
+  /** Every log line the gateway wrote, raw. */
+  readonly logs: string[];
+  close(): Promise<void>;
+}
+
+/** A gateway config file and the environment its secrets come from. */
+export interface ConfigFixture {
+  readonly file: string;
+  readonly env: Record<string, string>;
+}
+
+export const randomKey = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * Writes a config whose backends are real standard servers, one route each, with the RAT key
+ * and initial access tokens in environment variables, as in production.
+ */
+export function standardConfig(options: {
+  backends: Record<string, StandardBackend>;
+  routes: Record<string, { prefix: string; backend: string; registration?: unknown }>;
+  redis?: string;
+  key?: string;
+  ttlSeconds?: number;
+  extra?: Record<string, unknown>;
+}): ConfigFixture {
+  const dir = mkdtempSync(join(tmpdir(), 'dcrgw-'));
+  const env: Record<string, string> = { DCRGW_RAT_KEY: options.key ?? randomKey() };
+  const backends = Object.fromEntries(
+    Object.entries(options.backends).map(([id, backend]) => {
+      const variable = `IAT_${id.toUpperCase().replace(/-/g, '_')}`;
+      env[variable] = backend.initialAccessToken;
+      return [
+        id,
+        {
+          mapping: 'rfc7591',
+          base_url: backend.baseUrl,
+          parameters: { registration_path: '/reg' },
+          admin: { token: { env: variable } },
+          capabilities: backend.capabilities,
+        },
+      ];
+    }),
+  );
+  const routes = Object.fromEntries(
+    Object.entries(options.routes).map(([id, route]) => [
+      id,
+      {
+        prefix: route.prefix,
+        backend: route.backend,
+        registration: route.registration ?? { open: true },
+      },
+    ]),
+  );
+  const config = {
+    server: { log_level: 'debug' },
+    ...(options.redis ? { cache: { redis_url: { env: 'TEST_REDIS_URL' } } } : {}),
+    registration_tokens: {
+      keys: [{ kid: 'k1', secret: { env: 'DCRGW_RAT_KEY' } }],
+      ...(options.ttlSeconds ? { ttl_seconds: options.ttlSeconds } : {}),
+    },
+    backends,
+    routes,
+    ...options.extra,
+  };
+  if (options.redis) env.TEST_REDIS_URL = options.redis;
+  const file = join(dir, 'gateway.yaml');
+  writeFileSync(file, stringify(config));
+  return { file, env };
+}
+
+/** Builds the app from a config file, captures its logs, listens on a real port. */
+export async function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const config = loadConfigFile(fixture.file, fixture.env);
+  const app = await buildApp(config, { logger: createLogger('debug', sink) });
+  const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  return { url, app, logs, close: () => app.close() };
+}
+
+/** fetch with a JSON body and the usual headers. */
+export async function call(
+  method: string,
+  url: string,
+  options: { token?: string; body?: unknown; raw?: string; contentType?: string } = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read wire JSON freely
+): Promise<{ status: number; headers: Headers; body: any; text: string }> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  let body: string | undefined = options.raw;
+  if (options.body !== undefined) body = JSON.stringify(options.body);
+  if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+  const response = await fetch(url, { method, headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
