@@ -46,7 +46,7 @@ async function serve(configFile: string | undefined): Promise<number> {
   const app = await buildApp(config, { logger });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info(
-    { config: config.source, routes: config.routes.map((route) => route.prefix) },
+    { address, config: config.source, routes: config.routes.map((route) => route.prefix) },
     'dcr-gateway ready',
   );
   if (sandbox !== undefined) {

@@ -96,10 +96,10 @@ export const configSchema = z.strictObject({
       redis_url: secretRef
         .optional()
         .describe('overridden by REDIS_URL; in-memory when neither is set'),
-      read_ttl_seconds: z.number().int().positive().default(300),
+      read_ttl_seconds: z.number().int().positive().default(60),
       command_timeout_ms: z.number().int().positive().default(500),
     })
-    .default({ read_ttl_seconds: 300, command_timeout_ms: 500 }),
+    .default({ read_ttl_seconds: 60, command_timeout_ms: 500 }),
   registration_tokens: z.strictObject({
     keys: z
       .array(

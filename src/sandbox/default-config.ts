@@ -4,7 +4,7 @@ import { applyEnv, BUNDLED_MAPPINGS, type Env, type GatewayConfig } from '../con
 import { FileError } from '../config/yaml-source.js';
 import { LOOPBACK_HOSTS } from '../dcr/index.js';
 import { loadMapping } from '../mapping/index.js';
-import { startStandardBackend, type StandardBackend } from './standard-backend.js';
+import type { StandardBackend } from './standard-backend.js';
 
 export interface Sandbox {
   readonly config: GatewayConfig;
@@ -26,6 +26,8 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
       `HOST=${host}: the sandbox allows open registration and serves loopback only; pass --config (or DCRGW_CONFIG) to serve elsewhere`,
     );
   }
+  // Loaded only once the host is accepted: oidc-provider prints warnings when it loads.
+  const { startStandardBackend } = await import('./standard-backend.js');
   const standard = await startStandardBackend();
   const config: GatewayConfig = {
     source: 'built-in sandbox',
@@ -38,7 +40,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
       trustProxy: false,
       logLevel: 'info',
     },
-    cache: { redisUrl: undefined, readTtlSeconds: 300, commandTimeoutMs: 500 },
+    cache: { redisUrl: undefined, readTtlSeconds: 60, commandTimeoutMs: 500 },
     tokens: { keys: [{ kid: 'sandbox', key: randomBytes(32) }], ttlSeconds: undefined },
     backends: [
       {

@@ -36,6 +36,8 @@ export function standardConfig(options: {
   redis?: string;
   key?: string;
   ttlSeconds?: number;
+  /** Merged into every backend section, e.g. `{ timeouts: { request_ms: 300 } }`. */
+  backendSection?: Record<string, unknown>;
   extra?: Record<string, unknown>;
 }): ConfigFixture {
   const dir = mkdtempSync(join(tmpdir(), 'dcrgw-'));
@@ -52,6 +54,7 @@ export function standardConfig(options: {
           parameters: { registration_path: '/reg' },
           admin: { token: { env: variable } },
           capabilities: backend.capabilities,
+          ...options.backendSection,
         },
       ];
     }),
@@ -95,7 +98,17 @@ export async function startGateway(fixture: ConfigFixture): Promise<TestGateway>
   const config = loadConfigFile(fixture.file, fixture.env);
   const app = await buildApp(config, { logger: createLogger('debug', sink) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  await untilReady(url);
   return { url, app, logs, close: () => app.close() };
+}
+
+/** A Redis-backed gateway bypasses its cache until the connection is up; tests start after. */
+async function untilReady(url: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if ((await fetch(`${url}/readyz`)).ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`${url} did not become ready`);
 }
 
 /** fetch with a JSON body and the usual headers. */

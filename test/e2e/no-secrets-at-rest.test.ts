@@ -1,0 +1,86 @@
+import { jwtDecrypt } from 'jose';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import { dumpRedis, REDIS_URL, redisClient } from '../support/redis.js';
+
+/**
+ * After a full create/read/update/delete cycle, no client secret, gateway RAT, vendor RAT,
+ * initial access token or Authorization value is anywhere in Redis or in the gateway's logs
+ * (captured at debug level) in clear text.
+ */
+let backend: StandardBackend;
+let gateway: TestGateway;
+let redis: Redis;
+let key: Uint8Array;
+
+beforeAll(async () => {
+  backend = await startStandardBackend();
+  const fixture = standardConfig({
+    backends: { 'secrets-scan': backend },
+    routes: { main: { prefix: '/idp', backend: 'secrets-scan' } },
+    redis: REDIS_URL,
+  });
+  key = Buffer.from(fixture.env.DCRGW_RAT_KEY!, 'base64url');
+  gateway = await startGateway(fixture);
+  redis = redisClient();
+});
+
+afterAll(async () => {
+  redis.disconnect();
+  await gateway.close();
+  await backend.close();
+});
+
+async function vendorRat(gatewayRat: string): Promise<string> {
+  const { payload } = await jwtDecrypt(gatewayRat, key);
+  return (payload as { st: { registration_access_token: string } }).st.registration_access_token;
+}
+
+it('keeps every secret out of Redis and the logs', async () => {
+  const secrets = new Set<string>([backend.initialAccessToken]);
+  const remember = async (body: { client_secret: string; registration_access_token: string }) => {
+    secrets.add(body.client_secret);
+    secrets.add(body.registration_access_token);
+    secrets.add(await vendorRat(body.registration_access_token));
+  };
+
+  const created = await call('POST', `${gateway.url}/idp/register`, {
+    body: { redirect_uris: ['https://app.example/cb'], client_name: 'Scan me' },
+  });
+  expect(created.status).toBe(201);
+  await remember(created.body);
+  const { client_id, client_secret, registration_client_uri: uri } = created.body;
+  let rat: string = created.body.registration_access_token;
+
+  const read = await call('GET', uri, { token: rat });
+  expect(read.status).toBe(200);
+  const cacheKeys = await redis.keys(`dcrgw:read:secrets-scan:*:${client_id}`);
+  expect(cacheKeys).toHaveLength(1); // the scan below looks at a real cached client
+
+  const cachedRead = await call('GET', uri, { token: rat });
+  expect(cachedRead.body).toStrictEqual(read.body);
+
+  const updated = await call('PUT', uri, {
+    token: rat,
+    body: { client_id, client_secret, redirect_uris: ['https://app.example/cb2'] },
+  });
+  expect(updated.status).toBe(200);
+  await remember(updated.body);
+  rat = updated.body.registration_access_token;
+  expect((await call('GET', uri, { token: rat })).status).toBe(200);
+
+  const deleted = await call('DELETE', uri, { token: rat });
+  expect(deleted.status).toBe(204);
+
+  const stored = (await dumpRedis(redis)).join('\n');
+  const logs = gateway.logs.join('\n');
+  expect(logs).toContain('"statusCode":204'); // the capture really holds the request log
+  expect(secrets.size).toBe(6);
+  for (const secret of secrets) {
+    expect(stored.includes(secret), 'a secret is in Redis').toBe(false);
+    expect(logs.includes(secret), 'a secret is in the logs').toBe(false);
+  }
+  expect(logs).not.toMatch(/bearer /i);
+});

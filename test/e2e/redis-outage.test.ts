@@ -1,0 +1,111 @@
+import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import { REDIS_URL } from '../support/redis.js';
+
+/**
+ * Redis is a cache, never the only copy: when it goes away at run time the gateway keeps
+ * serving every operation (cache bypassed) and `/readyz` reports it; when it comes back the
+ * cache is used again. The outage is made with a TCP relay in front of the real Redis.
+ */
+class Relay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  port = 0;
+
+  async open(): Promise<void> {
+    const target = new URL(REDIS_URL);
+    this.server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+}
+
+let backend: StandardBackend;
+let gateway: TestGateway;
+const relay = new Relay();
+
+beforeAll(async () => {
+  await relay.open();
+  backend = await startStandardBackend();
+  gateway = await startGateway(
+    standardConfig({
+      backends: { std: backend },
+      routes: { main: { prefix: '/idp', backend: 'std' } },
+      redis: `redis://127.0.0.1:${relay.port}`,
+    }),
+  );
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await backend.close();
+});
+
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('condition not reached in 5 s');
+}
+
+it('serves create, read, update and delete while Redis is down, and reports it on /readyz', async () => {
+  expect((await call('GET', `${gateway.url}/readyz`)).body).toStrictEqual({
+    status: 'ready',
+    cache: 'ok',
+  });
+  const created = (
+    await call('POST', `${gateway.url}/idp/register`, {
+      body: { redirect_uris: ['https://app.example/cb'] },
+    })
+  ).body;
+  const uri = created.registration_client_uri;
+  expect((await call('GET', uri, { token: created.registration_access_token })).status).toBe(200);
+
+  await relay.cut();
+
+  const ready = await call('GET', `${gateway.url}/readyz`);
+  expect(ready.status).toBe(503);
+  expect(ready.body).toStrictEqual({ status: 'degraded', cache: 'unreachable' });
+
+  const another = await call('POST', `${gateway.url}/idp/register`, {
+    body: { redirect_uris: ['https://app.example/cb'] },
+  });
+  expect(another.status).toBe(201);
+  const read = await call('GET', uri, { token: created.registration_access_token });
+  expect(read.status).toBe(200);
+  expect(read.body).toStrictEqual(created);
+  const updated = await call('PUT', uri, {
+    token: created.registration_access_token,
+    body: { client_id: created.client_id, redirect_uris: ['https://app.example/while-down'] },
+  });
+  expect(updated.status).toBe(200);
+  expect(updated.body.redirect_uris).toStrictEqual(['https://app.example/while-down']);
+
+  await relay.open(); // same port: ioredis reconnects by itself
+  await eventually(async () => (await call('GET', `${gateway.url}/readyz`)).status === 200);
+  const afterOutage = await call('GET', uri, { token: updated.body.registration_access_token });
+  expect(afterOutage.status).toBe(200);
+  expect(afterOutage.body.redirect_uris).toStrictEqual(['https://app.example/while-down']);
+  expect(
+    (await call('DELETE', uri, { token: updated.body.registration_access_token })).status,
+  ).toBe(204);
+});

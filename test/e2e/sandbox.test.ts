@@ -1,0 +1,40 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { call } from '../support/gateway.js';
+import { MAIN, spawnGateway } from '../support/process.js';
+
+/** `dcr-gateway serve` with no config: the embedded default a newcomer starts first. */
+it('serves /sandbox/standard on loopback with a real oidc-provider and prints a curl line that works', async () => {
+  const gateway = await spawnGateway(['serve'], {});
+  try {
+    expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const printed = /curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(
+      gateway.output(),
+    );
+    expect(printed?.[1]).toBe(`${gateway.url}/sandbox/standard/register`);
+    const created = await call('POST', printed![1]!, { raw: printed![2]! });
+    expect(created.status).toBe(201);
+    expect(created.body.client_name).toBe('My app');
+    const read = await call('GET', created.body.registration_client_uri, {
+      token: created.body.registration_access_token,
+    });
+    expect(read.status).toBe(200);
+  } finally {
+    await gateway.stop();
+  }
+});
+
+it('refuses a non-loopback HOST in sandbox mode', async () => {
+  const run = promisify(execFile)(process.execPath, [MAIN, 'serve'], {
+    env: { HOST: '0.0.0.0', PATH: process.env.PATH },
+  });
+  const failure = await run.then(
+    () => undefined,
+    (error: { code: number; stderr: string }) => error,
+  );
+  expect(failure?.code).toBe(1);
+  expect(failure?.stderr).toBe(
+    'HOST=0.0.0.0: the sandbox allows open registration and serves loopback only; pass --config (or DCRGW_CONFIG) to serve elsewhere\n',
+  );
+});
