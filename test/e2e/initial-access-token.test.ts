@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+
+/** A route that is not open admits registrations with a static initial access token only. */
+let backend: StandardBackend;
+let gateway: TestGateway;
+const fromEnv = 'iat-from-the-environment';
+const fromHash = 'iat-known-only-by-its-hash';
+
+beforeAll(async () => {
+  backend = await startStandardBackend();
+  const fixture = standardConfig({
+    backends: { std: backend },
+    routes: {
+      main: {
+        prefix: '/idp',
+        backend: 'std',
+        registration: {
+          initial_access_tokens: [
+            { env: 'ROUTE_IAT' },
+            { sha256: createHash('sha256').update(fromHash).digest('hex') },
+          ],
+        },
+      },
+    },
+  });
+  gateway = await startGateway({ ...fixture, env: { ...fixture.env, ROUTE_IAT: fromEnv } });
+});
+
+afterAll(async () => {
+  await gateway.close();
+  await backend.close();
+});
+
+const M = { redirect_uris: ['https://app.example/cb'] };
+
+it('registers with either configured token', async () => {
+  for (const token of [fromEnv, fromHash]) {
+    const response = await call('POST', `${gateway.url}/idp/register`, { token, body: M });
+    expect(response.status).toBe(201);
+  }
+});
+
+it('answers a missing token with a bare challenge and a wrong one with invalid_token', async () => {
+  const missing = await call('POST', `${gateway.url}/idp/register`, { body: M });
+  expect(missing.status).toBe(401);
+  expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+  expect(missing.headers.get('cache-control')).toBe('no-store');
+  expect(missing.body).toStrictEqual({
+    error: 'invalid_request',
+    error_description: 'a bearer token is required',
+    request_id: missing.headers.get('x-request-id'),
+  });
+  const wrong = await call('POST', `${gateway.url}/idp/register`, {
+    token: `${fromEnv}x`,
+    body: M,
+  });
+  expect(wrong.status).toBe(401);
+  expect(wrong.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(wrong.body).toStrictEqual({
+    error: 'invalid_token',
+    error_description: 'the access token is invalid',
+    request_id: wrong.headers.get('x-request-id'),
+  });
+  expect(gateway.logs.join('\n')).not.toContain(fromEnv);
+});
