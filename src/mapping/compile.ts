@@ -96,6 +96,7 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
   );
   const bearer = typeof call.auth === 'object' ? compileTemplate(call.auth.bearer) : undefined;
   const bodyRules = call.body ? compileRules(call.body.rules) : undefined;
+  const baseKeep = call.body?.base_keep ? new Set(call.body.base_keep) : undefined;
   const resultRules = call.result ? compileRules(call.result.rules) : undefined;
   const captures = Object.entries(call.capture).map(
     ([name, path]) => [name, compilePath(path)] as const,
@@ -114,7 +115,7 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
     if (!call.body || !bodyRules) return undefined;
     const { from, overlay_metadata: overlay } = call.body;
     if (from === 'empty') return bodyRules({}, scope);
-    const base = from === 'metadata' ? metadata : asRecord(scope.vars[from.var]);
+    const base = from === 'metadata' ? metadata : pick(asRecord(scope.vars[from.var]), baseKeep);
     return bodyRules(overlay ? { ...base, ...metadata } : base, scope);
   };
   return {
@@ -164,6 +165,14 @@ function asRecord(value: unknown): Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : {};
+}
+
+function pick(
+  record: Record<string, unknown>,
+  fields: ReadonlySet<string> | undefined,
+): Record<string, unknown> {
+  if (fields === undefined) return record;
+  return Object.fromEntries(Object.entries(record).filter(([key]) => fields.has(key)));
 }
 
 /** `$` is the whole body; `a.b.0` walks members and array indexes. */

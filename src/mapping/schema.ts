@@ -68,10 +68,14 @@ const call = z
           z.enum(['metadata', 'empty']),
           z.strictObject({ var: name }).describe('a value captured earlier (read-modify-write)'),
         ]),
+        base_keep: z
+          .array(fieldName)
+          .optional()
+          .describe('with from: {var}, keep only these members of it (vendor-only fields)'),
         overlay_metadata: z
           .boolean()
           .default(false)
-          .describe('merge the mapped metadata over `from`'),
+          .describe('merge the registered metadata over `from` (read-modify-write)'),
         rules: z.array(fieldRule).default([]),
       })
       .optional(),

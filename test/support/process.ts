@@ -13,7 +13,8 @@ export interface GatewayProcess {
 
 /**
  * Starts the built `dcr-gateway` binary on a free port and resolves once it logs that it is
- * ready; rejects with its output if it exits first.
+ * ready; rejects with its output if it exits first or is not ready in 15 s (and kills it, so no
+ * process outlives a failed test).
  */
 export function spawnGateway(args: string[], env: Record<string, string>): Promise<GatewayProcess> {
   const child = spawn(process.execPath, [MAIN, ...args], {
@@ -27,6 +28,7 @@ export function spawnGateway(args: string[], env: Record<string, string>): Promi
       output += chunk.toString('utf8');
       const ready = /"address":"(http:\/\/[^"]+)".*"msg":"dcr-gateway ready"/.exec(output);
       if (ready) {
+        clearTimeout(timer);
         resolvePromise({
           url: ready[1]!,
           child,
@@ -43,5 +45,9 @@ export function spawnGateway(args: string[], env: Record<string, string>): Promi
     child.once('exit', (code) =>
       reject(new Error(`gateway exited with ${code} before it was ready:\n${output}`)),
     );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway not ready after 15 s:\n${output}`));
+    }, 15_000).unref();
   });
 }
