@@ -71,9 +71,12 @@ function readLeniently(spec: FieldSpec, key: string, raw: unknown): MetadataValu
   }
 }
 
-/** Epoch seconds as a non-negative integer, from a number or a numeric string. */
+/** Epoch seconds as a non-negative integer, from a number, a numeric string or an ISO 8601 date. */
 function toEpochSeconds(raw: unknown): number | undefined {
-  const value = typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : raw;
+  let value = raw;
+  if (typeof raw === 'string' && raw.trim() !== '') {
+    value = /^\d+(\.\d+)?$/.test(raw.trim()) ? Number(raw) : Date.parse(raw) / 1000;
+  }
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) return undefined;
   return Math.floor(value);
 }
