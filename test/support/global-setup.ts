@@ -5,5 +5,5 @@ import { execFileSync } from 'node:child_process';
  * users do, not the sources through a loader.
  */
 export default function setup(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
+  execFileSync('npx', ['tsc', '-p', 'tsconfig.json'], { stdio: 'inherit' });
 }
