@@ -7,6 +7,7 @@ import { BUNDLED_MAPPINGS, loadConfigFile, type GatewayConfig } from './config/l
 import { FileError } from './config/yaml-source.js';
 import { createLogger } from './http/index.js';
 import { loadMapping } from './mapping/index.js';
+import { mappingJsonSchema } from './mapping/json-schema.js';
 import { runExamples } from './pipeline/examples.js';
 
 const USAGE = `Usage:
@@ -14,6 +15,7 @@ const USAGE = `Usage:
                                         without one: the loopback sandbox)
   dcr-gateway check-mappings [DIR]      validate every mapping file in DIR (default: the
                                         bundled mappings) and run its examples offline
+  dcr-gateway mapping-schema            print the JSON Schema of mapping files
 Environment: HOST, PORT, REDIS_URL override the config; LOG_LEVEL sets the log level.`;
 
 async function main(argv: string[]): Promise<number> {
@@ -29,6 +31,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'serve' && rest.length === 0)
     return serve(values.config ?? process.env.DCRGW_CONFIG);
+  if (command === 'mapping-schema' && rest.length === 0) {
+    process.stdout.write(`${JSON.stringify(mappingJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
   if (command === 'check-mappings' && rest.length <= 1)
     return checkMappings(rest[0] ?? BUNDLED_MAPPINGS);
   process.stderr.write(`${USAGE}\n`);
