@@ -102,7 +102,7 @@ function checkGrantAndResponseTypes(metadata: Metadata): void {
   const grants = new Set(list(metadata, 'grant_types'));
   const words = responseTypeWords(metadata);
   if (grants.has('password'))
-    throw invalidMetadata('grant_types', 'must not contain password (RFC 9700 §2.4)');
+    throw invalidMetadata('grant_types', 'must not contain password (RFC 9700 section 2.4)');
   if (words.has('code') && !grants.has('authorization_code')) {
     throw invalidMetadata(
       'grant_types',

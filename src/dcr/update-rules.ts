@@ -13,7 +13,7 @@ export function checkUpdateBody(body: unknown, clientId: string): { clientSecret
   const record = body as Record<string, unknown>;
   for (const field of FORBIDDEN_IN_UPDATE) {
     if (field in record)
-      throw invalidRequest(`${field} must not be sent in an update (RFC 7592 §2.2)`);
+      throw invalidRequest(`${field} must not be sent in an update (RFC 7592 section 2.2)`);
   }
   if (record.client_id !== clientId) {
     throw invalidRequest('client_id must be present and equal to the client being updated');

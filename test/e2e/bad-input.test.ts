@@ -136,7 +136,7 @@ const CASES: Case[] = [
     'password grant',
     { grant_types: ['password'], response_types: [] },
     'invalid_client_metadata',
-    'grant_types must not contain password (RFC 9700 ?2.4)',
+    'grant_types must not contain password (RFC 9700 section 2.4)',
   ),
   member(
     'a grant the backend does not support',

@@ -268,19 +268,19 @@ describe('RFC 7592 update rules', () => {
       ],
       [
         { ...base, registration_access_token: 'x' },
-        'registration_access_token must not be sent in an update (RFC 7592 ?2.2)',
+        'registration_access_token must not be sent in an update (RFC 7592 section 2.2)',
       ],
       [
         { ...base, registration_client_uri: 'x' },
-        'registration_client_uri must not be sent in an update (RFC 7592 ?2.2)',
+        'registration_client_uri must not be sent in an update (RFC 7592 section 2.2)',
       ],
       [
         { ...base, client_secret_expires_at: 0 },
-        'client_secret_expires_at must not be sent in an update (RFC 7592 ?2.2)',
+        'client_secret_expires_at must not be sent in an update (RFC 7592 section 2.2)',
       ],
       [
         { ...base, client_id_issued_at: 1 },
-        'client_id_issued_at must not be sent in an update (RFC 7592 ?2.2)',
+        'client_id_issued_at must not be sent in an update (RFC 7592 section 2.2)',
       ],
       [{ ...base, client_secret: 'wrong' }, 'client_secret does not match the current secret'],
     ];
