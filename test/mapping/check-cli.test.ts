@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { expect, it } from 'vitest';
+import { MAIN } from '../support/process.js';
+
+/** `dcr-gateway check-mappings`: the offline check operators run before deploying a mapping. */
+const run = (args: string[]) =>
+  promisify(execFile)(process.execPath, [MAIN, ...args]).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+  );
+
+it('passes the bundled mappings, running their examples', async () => {
+  expect(await run(['check-mappings'])).toStrictEqual({
+    code: 0,
+    stdout: 'ok   rfc7591.yaml (3 examples)\n',
+  });
+});
+
+it('fails a folder holding a broken mapping and an example that no longer holds', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dcrgw-mappings-'));
+  const standard = readFileSync(
+    resolve(import.meta.dirname, '../../mappings/rfc7591.yaml'),
+    'utf8',
+  );
+  writeFileSync(join(dir, 'a-broken.yaml'), standard.replace('expect: [201]', 'expect: created'));
+  writeFileSync(
+    join(dir, 'b-drifted.yaml'),
+    standard.replace(
+      'client_secret: s1\n      client_id_issued_at',
+      'client_secret: s2\n      client_id_issued_at',
+    ),
+  );
+  const line = standard.split('\n').findIndex((text) => text.includes('expect: [201]')) + 1;
+  const { code, stdout } = await run(['check-mappings', dir]);
+  expect(code).toBe(1);
+  const lines = stdout.trimEnd().split('\n');
+  expect(lines[0]).toBe(
+    `FAIL ${join(dir, 'a-broken.yaml')}:${line}:17: operations.create.calls.0.expect: Invalid input: expected array, received string`,
+  );
+  expect(lines[1]).toMatch(
+    /^FAIL b-drifted\.yaml: create sends the registered metadata and keeps the vendor's management handles: result \{.*"client_secret":"s1".*\}, expected \{.*"client_secret":"s2".*\}$/,
+  );
+  expect(lines).toHaveLength(2);
+});
