@@ -1,3 +1,5 @@
+// The mapping renders requests in the backend layer's vocabulary: a type-only contract.
+import type { VendorRequest } from '../backends/index.js';
 import { GatewayError, invalidToken } from '../errors/index.js';
 import { compileRules } from './rules.js';
 import type {
@@ -9,18 +11,6 @@ import type {
   OperationName,
 } from './schema.js';
 import { compileTemplate, type Reference, type Template, type TemplateScope } from './template.js';
-
-/** A vendor request as the mapping renders it; `backends/` sends it (same shape, its own type). */
-export interface VendorRequest {
-  readonly call: string;
-  readonly method: string;
-  /** Either a path below the base URL or an absolute URL the vendor handed out. */
-  readonly path?: string;
-  readonly url?: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly auth: 'admin' | 'none' | { readonly bearer: string };
-  readonly body?: unknown;
-}
 
 export interface CompiledCall {
   readonly name: string;

@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import { call, startStandardSetup, type StandardSetup } from '../support/gateway.js';
 
 /**
  * Bad input gets the right 4xx with an RFC 7591 / RFC 6749 error body, on create and on update,
  * and never a 5xx: body-shape problems are `invalid_request`, bad members
  * `invalid_client_metadata`, bad redirect URIs `invalid_redirect_uri`.
  */
-let backend: StandardBackend;
-let gateway: TestGateway;
+let setup: StandardSetup;
 let register: string;
 let client: {
   client_id: string;
@@ -17,22 +15,13 @@ let client: {
 };
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  gateway = await startGateway(
-    standardConfig({
-      backends: { std: backend },
-      routes: { main: { prefix: '/idp', backend: 'std' } },
-    }),
-  );
-  register = `${gateway.url}/idp/register`;
+  setup = await startStandardSetup();
+  register = setup.register;
   client = (await call('POST', register, { body: { redirect_uris: ['https://app.example/cb'] } }))
     .body;
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await backend.close();
-});
+afterAll(() => setup.close());
 
 type Sent = { raw?: string; body?: unknown; contentType?: string };
 interface Case {

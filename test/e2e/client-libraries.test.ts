@@ -1,33 +1,25 @@
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oauth from 'oauth4webapi';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { startStandardSetup, type StandardSetup, type TestGateway } from '../support/gateway.js';
 
 /**
  * Real client libraries accept what the gateway answers: oauth4webapi's strict response
  * processing (exactly 201, numeric secret expiry, non-empty strings) and the MCP TypeScript
  * SDK's registration (zod schema that refuses null and wrong types).
  */
+let setup: StandardSetup;
 let backend: StandardBackend;
 let gateway: TestGateway;
 let registrationEndpoint: string;
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  gateway = await startGateway(
-    standardConfig({
-      backends: { std: backend },
-      routes: { main: { prefix: '/idp', backend: 'std' } },
-    }),
-  );
-  registrationEndpoint = `${gateway.url}/idp/register`;
+  setup = await startStandardSetup();
+  ({ backend, gateway, register: registrationEndpoint } = setup);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await backend.close();
-});
+afterAll(() => setup.close());
 
 it('oauth4webapi: processDynamicClientRegistrationResponse accepts a confidential and a public client', async () => {
   const as: oauth.AuthorizationServer = {

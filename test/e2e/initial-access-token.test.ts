@@ -1,38 +1,32 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  startStandardSetup,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 
 /** A route that is not open admits registrations with a static initial access token only. */
-let backend: StandardBackend;
+let setup: StandardSetup;
 let gateway: TestGateway;
 const fromEnv = 'iat-from-the-environment';
 const fromHash = 'iat-known-only-by-its-hash';
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  const fixture = standardConfig({
-    backends: { std: backend },
-    routes: {
-      main: {
-        prefix: '/idp',
-        backend: 'std',
-        registration: {
-          initial_access_tokens: [
-            { env: 'ROUTE_IAT' },
-            { sha256: createHash('sha256').update(fromHash).digest('hex') },
-          ],
-        },
-      },
+  setup = await startStandardSetup({
+    registration: {
+      initial_access_tokens: [
+        { env: 'ROUTE_IAT' },
+        { sha256: createHash('sha256').update(fromHash).digest('hex') },
+      ],
     },
+    env: { ROUTE_IAT: fromEnv },
   });
-  gateway = await startGateway({ ...fixture, env: { ...fixture.env, ROUTE_IAT: fromEnv } });
+  gateway = setup.gateway;
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await backend.close();
-});
+afterAll(() => setup.close());
 
 const M = { redirect_uris: ['https://app.example/cb'] };
 

@@ -1,32 +1,30 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+import {
+  call,
+  standardConfig,
+  startGateway,
+  startStandardSetup,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
 
 /**
  * RFC 7591 create and RFC 7592 read/update/delete through the gateway, on real ports, with the
  * real oidc-provider behind it (initial access token required, RAT rotation on) and a real Redis.
  */
+let setup: StandardSetup;
 let backend: StandardBackend;
 let gateway: TestGateway;
 let register: string;
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  gateway = await startGateway(
-    standardConfig({
-      backends: { std: backend },
-      routes: { main: { prefix: '/idp', backend: 'std' } },
-      redis: REDIS_URL,
-    }),
-  );
-  register = `${gateway.url}/idp/register`;
+  setup = await startStandardSetup({ redis: REDIS_URL });
+  ({ backend, gateway, register } = setup);
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await backend.close();
-});
+afterAll(() => setup.close());
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
@@ -198,25 +196,16 @@ describe('registration access tokens', () => {
     expect(garbage.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
 
     // A well-formed RAT from another gateway (another key) is as foreign as garbage.
-    const otherBackend = await startStandardBackend();
-    const other = await startGateway(
-      standardConfig({
-        backends: { std: otherBackend },
-        routes: { main: { prefix: '/idp', backend: 'std' } },
-      }),
-    );
+    const other = await startStandardSetup();
     try {
       const foreign = (
-        await call('POST', `${other.url}/idp/register`, {
-          body: { redirect_uris: ['https://a.example/cb'] },
-        })
+        await call('POST', other.register, { body: { redirect_uris: ['https://a.example/cb'] } })
       ).body;
       const response = await call('GET', uri, { token: foreign.registration_access_token });
       expect(response.status).toBe(401);
       expect(response.body.error).toBe('invalid_token');
     } finally {
       await other.close();
-      await otherBackend.close();
     }
   });
 

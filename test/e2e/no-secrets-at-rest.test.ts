@@ -1,8 +1,13 @@
 import { jwtDecrypt } from 'jose';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+import {
+  call,
+  startStandardSetup,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 import { dumpRedis, REDIS_URL, redisClient } from '../support/redis.js';
 
 /**
@@ -10,27 +15,22 @@ import { dumpRedis, REDIS_URL, redisClient } from '../support/redis.js';
  * initial access token or Authorization value is anywhere in Redis or in the gateway's logs
  * (captured at debug level) in clear text.
  */
+let setup: StandardSetup;
 let backend: StandardBackend;
 let gateway: TestGateway;
 let redis: Redis;
 let key: Uint8Array;
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  const fixture = standardConfig({
-    backends: { 'secrets-scan': backend },
-    routes: { main: { prefix: '/idp', backend: 'secrets-scan' } },
-    redis: REDIS_URL,
-  });
-  key = Buffer.from(fixture.env.DCRGW_RAT_KEY!, 'base64url');
-  gateway = await startGateway(fixture);
+  setup = await startStandardSetup({ backendId: 'secrets-scan', redis: REDIS_URL });
+  ({ backend, gateway } = setup);
+  key = Buffer.from(setup.fixture.env.DCRGW_RAT_KEY!, 'base64url');
   redis = redisClient();
 });
 
 afterAll(async () => {
   redis.disconnect();
-  await gateway.close();
-  await backend.close();
+  await setup.close();
 });
 
 async function vendorRat(gatewayRat: string): Promise<string> {

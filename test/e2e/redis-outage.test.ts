@@ -1,8 +1,12 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  startStandardSetup,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
 
 /**
@@ -38,26 +42,17 @@ class Relay {
   }
 }
 
-let backend: StandardBackend;
+let setup: StandardSetup;
 let gateway: TestGateway;
 const relay = new Relay();
 
 beforeAll(async () => {
   await relay.open();
-  backend = await startStandardBackend();
-  gateway = await startGateway(
-    standardConfig({
-      backends: { std: backend },
-      routes: { main: { prefix: '/idp', backend: 'std' } },
-      redis: `redis://127.0.0.1:${relay.port}`,
-    }),
-  );
+  setup = await startStandardSetup({ redis: `redis://127.0.0.1:${relay.port}` });
+  gateway = setup.gateway;
 });
 
-afterAll(async () => {
-  await gateway.close();
-  await backend.close();
-});
+afterAll(() => setup.close());
 
 async function eventually(check: () => Promise<boolean>): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadConfigFile } from '../../src/config/load.js';
 import { createLogger } from '../../src/http/index.js';
-import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 
 export interface TestGateway {
   readonly url: string;
@@ -132,4 +132,49 @@ export async function call(
     parsed = undefined;
   }
   return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+export interface StandardSetup {
+  readonly backend: StandardBackend;
+  readonly gateway: TestGateway;
+  /** `{gateway}/idp/register`. */
+  readonly register: string;
+  /** The fixture the gateway was built from (its env holds the RAT key). */
+  readonly fixture: ConfigFixture;
+  close(): Promise<void>;
+}
+
+/**
+ * The usual end-to-end setup: a real oidc-provider and a gateway routing `/idp` to it, open
+ * registration unless told otherwise.
+ */
+export async function startStandardSetup(
+  options: {
+    backendId?: string;
+    redis?: string;
+    registration?: unknown;
+    ttlSeconds?: number;
+    env?: Record<string, string>;
+  } = {},
+): Promise<StandardSetup> {
+  const backend = await startStandardBackend();
+  const backendId = options.backendId ?? 'std';
+  const configured = standardConfig({
+    backends: { [backendId]: backend },
+    routes: { main: { prefix: '/idp', backend: backendId, registration: options.registration } },
+    ...(options.redis === undefined ? {} : { redis: options.redis }),
+    ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+  });
+  const fixture = { ...configured, env: { ...configured.env, ...options.env } };
+  const gateway = await startGateway(fixture);
+  return {
+    backend,
+    gateway,
+    register: `${gateway.url}/idp/register`,
+    fixture,
+    close: async () => {
+      await gateway.close();
+      await backend.close();
+    },
+  };
 }
