@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/index.js';
+import { vendorUnavailable } from '../errors/index.js';
 
 /** How a vendor's admin API authenticates callers; declared by the backend's mapping file. */
 export type AdminScheme =
@@ -78,9 +78,7 @@ function clientCredentials(
     const response = await exchange(scheme.token_path, form.toString(), headers);
     const body = response.body as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (response.status !== 200 || typeof body?.access_token !== 'string') {
-      throw new GatewayError('backend_unavailable', 'the identity provider is unavailable', {
-        detail: `admin token request answered ${response.status}`,
-      });
+      throw vendorUnavailable(`admin token request answered ${response.status}`);
     }
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000;
     cached = {

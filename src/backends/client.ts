@@ -1,5 +1,10 @@
 import { Pool, errors as undiciErrors } from 'undici';
-import { GatewayError } from '../errors/index.js';
+import {
+  badVendorResponse,
+  GatewayError,
+  vendorTimeout,
+  vendorUnavailable,
+} from '../errors/index.js';
 import { createAdminAuthorizer, type AdminCredentials, type AdminScheme } from './admin-auth.js';
 
 export interface BackendOptions {
@@ -117,13 +122,7 @@ function requestPath(request: VendorRequest, base: URL, basePath: string): strin
   if (request.url !== undefined) {
     const url = URL.canParse(request.url) ? new URL(request.url) : undefined;
     if (url === undefined || url.origin !== base.origin) {
-      throw new GatewayError(
-        'backend_bad_response',
-        'the identity provider returned an unusable client',
-        {
-          detail: `call ${request.call}: vendor URL is not on the backend origin`,
-        },
-      );
+      throw badVendorResponse(`call ${request.call}: vendor URL is not on the backend origin`);
     }
     path = url.pathname + url.search;
   } else {
@@ -142,12 +141,7 @@ async function readJson(
   let size = 0;
   for await (const chunk of body) {
     size += chunk.length;
-    if (size > limit)
-      throw new GatewayError(
-        'backend_bad_response',
-        'the identity provider sent an unusable response',
-        { detail: `vendor body over ${limit} bytes` },
-      );
+    if (size > limit) throw badVendorResponse(`vendor body over ${limit} bytes`);
     chunks.push(chunk);
   }
   if (size === 0) return undefined;
@@ -165,12 +159,6 @@ function toBackendError(error: unknown, backend: string): GatewayError {
     error instanceof undiciErrors.HeadersTimeoutError ||
     error instanceof undiciErrors.BodyTimeoutError;
   return timeout
-    ? new GatewayError('backend_timeout', 'the identity provider did not answer in time', {
-        detail: `backend ${backend}`,
-        cause: error,
-      })
-    : new GatewayError('backend_unavailable', 'the identity provider is unavailable', {
-        detail: `backend ${backend}`,
-        cause: error,
-      });
+    ? vendorTimeout(`backend ${backend}`, error)
+    : vendorUnavailable(`backend ${backend}`, error);
 }

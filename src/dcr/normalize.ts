@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/index.js';
+import { badVendorResponse } from '../errors/index.js';
 import type { FieldSpec, Metadata, MetadataValue } from './metadata.js';
 import { applyDefaults } from './policy.js';
 import { checkMember, specOf } from './validate.js';
@@ -22,13 +22,7 @@ export function normalizeClient(
 ): ClientInformation {
   const clientId = record.client_id;
   if (typeof clientId !== 'string' || !PRINTABLE_ASCII.test(clientId)) {
-    throw new GatewayError(
-      'backend_bad_response',
-      'the identity provider returned an unusable client',
-      {
-        detail: 'client_id missing or not printable ASCII',
-      },
-    );
+    throw badVendorResponse('client_id missing or not printable ASCII');
   }
   const metadata: Metadata = {};
   for (const [key, raw] of Object.entries(record)) {

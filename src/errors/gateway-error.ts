@@ -97,3 +97,28 @@ export function methodNotAllowed(allow: readonly string[]): GatewayError {
     headers: { allow: allow.join(', ') },
   });
 }
+
+/** The vendor answered something the gateway cannot use (502); `detail` says what, privately. */
+export function badVendorResponse(detail: string): GatewayError {
+  return new GatewayError(
+    'backend_bad_response',
+    'the identity provider sent an unusable response',
+    { detail },
+  );
+}
+
+/** The vendor cannot be reached or is failing (503). */
+export function vendorUnavailable(detail: string, cause?: unknown): GatewayError {
+  return new GatewayError('backend_unavailable', 'the identity provider is unavailable', {
+    detail,
+    cause,
+  });
+}
+
+/** The vendor did not answer within the backend's timeout (504). */
+export function vendorTimeout(detail: string, cause?: unknown): GatewayError {
+  return new GatewayError('backend_timeout', 'the identity provider did not answer in time', {
+    detail,
+    cause,
+  });
+}

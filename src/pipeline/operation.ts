@@ -1,4 +1,4 @@
-import { GatewayError } from '../errors/index.js';
+import { badVendorResponse, methodNotAllowed } from '../errors/index.js';
 import type { OperationName } from '../mapping/index.js';
 import { TemplateError } from '../mapping/index.js';
 import type { Backend } from './context.js';
@@ -22,8 +22,7 @@ export async function runOperation(
   metadata: Readonly<Record<string, unknown>>,
 ): Promise<OperationOutcome> {
   const operation = backend.mapping.operations[name];
-  if (operation === undefined)
-    throw new GatewayError('method_not_allowed', `this identity provider does not support ${name}`);
+  if (operation === undefined) throw methodNotAllowed(managementMethods(backend));
   const vars: Record<string, unknown> = { ...state };
   const scope = { params: backend.params, vars };
   let record: Record<string, unknown> | undefined;
@@ -33,13 +32,7 @@ export async function runOperation(
       request = call.request(scope, metadata);
     } catch (error) {
       if (!(error instanceof TemplateError)) throw error;
-      throw new GatewayError(
-        'backend_bad_response',
-        'the identity provider sent an unusable response',
-        {
-          detail: `call ${call.name}: ${error.message}`,
-        },
-      );
+      throw badVendorResponse(`call ${call.name}: ${error.message}`);
     }
     const response = await backend.client.send(request);
     if (!call.expect.has(response.status))
@@ -51,13 +44,7 @@ export async function runOperation(
         response.body === null ||
         Array.isArray(response.body)
       ) {
-        throw new GatewayError(
-          'backend_bad_response',
-          'the identity provider sent an unusable response',
-          {
-            detail: `call ${call.name}: body is not a JSON object`,
-          },
-        );
+        throw badVendorResponse(`call ${call.name}: body is not a JSON object`);
       }
       record = call.result(response.body, scope);
     }
@@ -77,14 +64,18 @@ export function keptState(
     const value = vars[key];
     if (typeof value === 'string' && value !== '') state[key] = value;
     else if (name === 'create') {
-      throw new GatewayError(
-        'backend_bad_response',
-        'the identity provider sent an unusable response',
-        {
-          detail: `create did not yield ${key}`,
-        },
-      );
+      throw badVendorResponse(`create did not yield ${key}`);
     }
   }
   return state;
+}
+
+/** The RFC 7592 methods a backend's mapping supports, for `Allow` when one is missing. */
+function managementMethods(backend: Backend): string[] {
+  const { read, update, delete: remove } = backend.mapping.operations;
+  return [
+    ...(read ? ['GET', 'HEAD'] : []),
+    ...(update ? ['PUT'] : []),
+    ...(remove ? ['DELETE'] : []),
+  ];
 }

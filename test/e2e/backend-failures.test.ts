@@ -73,7 +73,7 @@ it('deletes the client again when the vendor created it but answered something u
   });
   const gateway = await gatewayFor(fake.baseUrl);
   const response = await call('POST', `${gateway.url}/idp/register`, { body: M });
-  expectGeneric(response, 502, 'server_error', 'the identity provider returned an unusable client');
+  expectGeneric(response, 502, 'server_error', 'the identity provider sent an unusable response');
   expect(response.text).not.toContain('vendor-secret-xyz');
   expect(
     fake.requests.map(({ method, url, authorization }) => ({ method, url, authorization })),
@@ -115,7 +115,7 @@ it('does not follow a vendor URI off the backend origin', async () => {
   const read = await call('GET', created.body.registration_client_uri, {
     token: created.body.registration_access_token,
   });
-  expectGeneric(read, 502, 'server_error', 'the identity provider returned an unusable client');
+  expectGeneric(read, 502, 'server_error', 'the identity provider sent an unusable response');
   expect(fake.requests).toHaveLength(1);
 });
 
