@@ -96,7 +96,7 @@ export const configSchema = z.strictObject({
       redis_url: secretRef
         .optional()
         .describe('overridden by REDIS_URL; in-memory when neither is set'),
-      read_ttl_seconds: z.number().int().positive().default(60),
+      read_ttl_seconds: z.number().int().min(0).default(60).describe('0 turns the read cache off'),
       command_timeout_ms: z.number().int().positive().default(500),
     })
     .default({ read_ttl_seconds: 60, command_timeout_ms: 500 }),

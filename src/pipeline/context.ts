@@ -28,6 +28,7 @@ export interface PipelineDeps {
   readonly backends: ReadonlyMap<string, Backend>;
   readonly tokens: RegistrationTokens;
   readonly cache: SealedCache;
+  /** How long an RFC 7592 read stays cached; 0: reads always go to the vendor. */
   readonly readCacheTtlSeconds: number;
   /** Compensation failures are logged: they leave an orphan the operator must remove. */
   readonly onCompensationFailure: (detail: {

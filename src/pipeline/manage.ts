@@ -41,12 +41,12 @@ interface Current {
 
 /** The client as the vendor holds it now, from the cache when this very grant cached it. */
 async function current(deps: PipelineDeps, managed: Managed): Promise<Current> {
+  if (deps.readCacheTtlSeconds === 0) return callVendor(deps, managed, 'read', {});
   const { grant, backend } = managed;
   const key = readKey(backend.id, backend.mapping.hash, grant.clientId);
-  const digest = grantDigest(grant);
   const cached = (await deps.cache.get(key)) as
     { digest?: string; client?: ClientInformation } | undefined;
-  if (cached?.digest === digest && cached.client !== undefined)
+  if (cached?.digest === grantDigest(grant) && cached.client !== undefined)
     return { client: cached.client, managed };
   const { client, managed: next } = await callVendor(deps, managed, 'read', {});
   await deps.cache.set(key, { digest: grantDigest(next.grant), client }, deps.readCacheTtlSeconds);

@@ -36,6 +36,7 @@ export function standardConfig(options: {
   redis?: string;
   key?: string;
   ttlSeconds?: number;
+  readTtlSeconds?: number;
   /** Merged into every backend section, e.g. `{ timeouts: { request_ms: 300 } }`. */
   backendSection?: Record<string, unknown>;
   extra?: Record<string, unknown>;
@@ -71,7 +72,10 @@ export function standardConfig(options: {
   );
   const config = {
     server: { log_level: 'debug' },
-    ...(options.redis ? { cache: { redis_url: { env: 'TEST_REDIS_URL' } } } : {}),
+    cache: {
+      ...(options.redis ? { redis_url: { env: 'TEST_REDIS_URL' } } : {}),
+      ...(options.readTtlSeconds === undefined ? {} : { read_ttl_seconds: options.readTtlSeconds }),
+    },
     registration_tokens: {
       keys: [{ kid: 'k1', secret: { env: 'DCRGW_RAT_KEY' } }],
       ...(options.ttlSeconds ? { ttl_seconds: options.ttlSeconds } : {}),
@@ -154,6 +158,7 @@ export async function startStandardSetup(
     redis?: string;
     registration?: unknown;
     ttlSeconds?: number;
+    readTtlSeconds?: number;
     env?: Record<string, string>;
   } = {},
 ): Promise<StandardSetup> {
@@ -164,6 +169,7 @@ export async function startStandardSetup(
     routes: { main: { prefix: '/idp', backend: backendId, registration: options.registration } },
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
+    ...(options.readTtlSeconds === undefined ? {} : { readTtlSeconds: options.readTtlSeconds }),
   });
   const fixture = { ...configured, env: { ...configured.env, ...options.env } };
   const gateway = await startGateway(fixture);
