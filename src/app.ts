@@ -7,6 +7,7 @@ import { createMemoryCache, createRedisCache, sealCache, type Cache } from './ca
 import type { GatewayConfig } from './config/load.js';
 import {
   createLogger,
+  createMetrics,
   healthRoutes,
   installErrorHandling,
   installJsonBody,
@@ -40,6 +41,7 @@ export async function buildApp(
           logger,
         ));
   const [primaryKey] = config.tokens.keys;
+  const metrics = createMetrics();
   const clients = config.backends.map((backend) =>
     createBackendClient({
       id: backend.id,
@@ -49,6 +51,7 @@ export async function buildApp(
       connectTimeoutMs: backend.connectTimeoutMs,
       requestTimeoutMs: backend.requestTimeoutMs,
       maxResponseBytes: backend.maxResponseBytes,
+      observe: metrics.observeBackend,
     }),
   );
   const backends = new Map<string, Backend>(
@@ -82,6 +85,7 @@ export async function buildApp(
   });
   installJsonBody(app);
   installErrorHandling(app, config.server.bodyLimitBytes);
+  metrics.install(app);
   await app.register(healthRoutes(cache));
   for (const route of config.routes) {
     const backend = backends.get(route.backend)!;

@@ -16,6 +16,8 @@ export interface BackendOptions {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Called after every vendor answer (status 0: no answer), e.g. for metrics. */
+  readonly observe?: (backend: string, call: string, status: number, seconds: number) => void;
 }
 
 /** One vendor call, already rendered by the mapping; this layer adds admin auth and sends it. */
@@ -53,11 +55,14 @@ export function createBackendClient(options: BackendOptions): BackendClient {
   });
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
   const exchange = async (
+    call: string,
     method: string,
     path: string,
     headers: Record<string, string>,
     body?: string,
   ) => {
+    const started = performance.now();
+    let status = 0;
     try {
       const response = await pool.request({
         method: method as 'GET',
@@ -65,12 +70,12 @@ export function createBackendClient(options: BackendOptions): BackendClient {
         headers,
         ...(body === undefined ? {} : { body }),
       });
-      return {
-        status: response.statusCode,
-        body: await readJson(response.body, options.maxResponseBytes),
-      };
+      status = response.statusCode;
+      return { status, body: await readJson(response.body, options.maxResponseBytes) };
     } catch (error) {
       throw toBackendError(error, options.id);
+    } finally {
+      options.observe?.(options.id, call, status, (performance.now() - started) / 1000);
     }
   };
   const authorize = createAdminAuthorizer(
@@ -78,6 +83,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     options.adminCredentials,
     (path, form, headers) =>
       exchange(
+        'admin_token',
         'POST',
         basePath + path,
         {
@@ -106,7 +112,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
         headers['content-type'] = 'application/json';
         body = JSON.stringify(request.body);
       }
-      return exchange(request.method, path, headers, body);
+      return exchange(request.call, request.method, path, headers, body);
     },
     close: () => pool.close(),
   };

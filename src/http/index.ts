@@ -2,4 +2,5 @@ export * from './errors.js';
 export * from './health.js';
 export * from './json-body.js';
 export * from './logger.js';
+export * from './metrics.js';
 export * from './registration-routes.js';

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from 'fastify';
+import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Observes one vendor call; handed to the backend layer so it needs no metrics library. */
+export type BackendObserver = (
+  backend: string,
+  call: string,
+  status: number,
+  seconds: number,
+) => void;
+
+export interface Metrics {
+  /** Adds the timing hook to every route of `app` and serves `/metrics`. */
+  install(app: FastifyInstance): void;
+  readonly observeBackend: BackendObserver;
+}
+
+const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Prometheus metrics on `GET /metrics`: request durations by route pattern, method and status,
+ * vendor call durations by backend, call and status, and the process defaults. One registry per
+ * app, so several apps in one process (tests) do not collide.
+ */
+export function createMetrics(): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Histogram({
+    name: 'dcrgw_http_request_duration_seconds',
+    help: 'Gateway request duration by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  const vendorCalls = new Histogram({
+    name: 'dcrgw_backend_request_duration_seconds',
+    help: 'Vendor call duration by backend, mapping call and status',
+    labelNames: ['backend', 'call', 'status'],
+    buckets: BUCKETS,
+    registers: [registry],
+  });
+  return {
+    observeBackend: (backend, call, status, seconds) =>
+      vendorCalls.observe({ backend, call, status: String(status) }, seconds),
+    install(app) {
+      app.addHook('onResponse', async (request, reply) => {
+        requests.observe(
+          {
+            route: request.routeOptions.url ?? 'unmatched',
+            method: request.method,
+            status: String(reply.statusCode),
+          },
+          reply.elapsedTime / 1000,
+        );
+      });
+      app.get('/metrics', async (_request, reply) => {
+        void reply.type(registry.contentType);
+        return registry.metrics();
+      });
+    },
+  };
+}
