@@ -111,7 +111,7 @@ class Resolver {
     );
     const prefixes = new Set<string>();
     const routes = Object.entries(file.routes).map(([id, route]): ResolvedRoute => {
-      if (!(route.backend in file.backends))
+      if (!Object.hasOwn(file.backends, route.backend))
         this.problem(['routes', id, 'backend'], `no backend named ${route.backend}`);
       if (prefixes.has(route.prefix))
         this.problem(['routes', id, 'prefix'], `${route.prefix} is used by another route`);
@@ -238,7 +238,7 @@ class Resolver {
   ): Record<string, string> {
     const params: Record<string, string> = {};
     for (const name of Object.keys(given)) {
-      if (!(name in mapping.parameters)) {
+      if (!Object.hasOwn(mapping.parameters, name)) {
         this.problem(
           [...path, 'parameters', name],
           `mapping ${mapping.id} has no parameter ${name} (it has: ${Object.keys(mapping.parameters).join(', ') || 'none'})`,

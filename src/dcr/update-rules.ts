@@ -12,7 +12,7 @@ export function checkUpdateBody(body: unknown, clientId: string): { clientSecret
   }
   const record = body as Record<string, unknown>;
   for (const field of FORBIDDEN_IN_UPDATE) {
-    if (field in record)
+    if (Object.hasOwn(record, field))
       throw invalidRequest(`${field} must not be sent in an update (RFC 7592 section 2.2)`);
   }
   if (record.client_id !== clientId) {

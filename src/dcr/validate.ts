@@ -37,11 +37,17 @@ export function validateMetadata(body: unknown): Metadata {
  * gateway does not register (unknown ones, server-issued ones, tags on fields without locales).
  */
 export function specOf(key: string): FieldSpec | undefined {
+  const plain = tableEntry(key);
+  if (plain !== undefined || !key.includes('#')) return plain;
   const [name, tag, ...rest] = key.split('#');
-  const spec = name === undefined ? undefined : CLIENT_METADATA[name];
+  const spec = tableEntry(name!);
   if (spec === undefined || rest.length > 0) return undefined;
-  if (tag !== undefined && !(spec.localizable === true && LANGUAGE_TAG.test(tag))) return undefined;
-  return spec;
+  return spec.localizable === true && LANGUAGE_TAG.test(tag!) ? spec : undefined;
+}
+
+/** Own entries only: `constructor` or `__proto__` in a body must not find Object's members. */
+function tableEntry(name: string): FieldSpec | undefined {
+  return Object.hasOwn(CLIENT_METADATA, name) ? CLIENT_METADATA[name] : undefined;
 }
 
 /** Checks one member against its table entry and returns its typed value. */
@@ -172,7 +178,7 @@ function validateJwks(raw: unknown, field: string): JwkSet {
     const required = typeof jwk.kty === 'string' ? PUBLIC_PARAMS[jwk.kty] : undefined;
     if (required === undefined)
       throw invalidMetadata(field, 'keys must be RSA, EC or OKP public keys');
-    if (PRIVATE_PARAMS.some((param) => param in jwk))
+    if (PRIVATE_PARAMS.some((param) => Object.hasOwn(jwk, param)))
       throw invalidMetadata(field, 'must not contain private key material');
     if (!required.every((param) => typeof jwk[param] === 'string')) {
       throw invalidMetadata(field, `${jwk.kty} keys must carry ${required.join(', ')}`);

@@ -63,7 +63,7 @@ function checkNames(
     operation.calls.forEach((call, index) => {
       const path = ['operations', name, 'calls', index];
       for (const ref of references.get(path.join('.')) ?? []) {
-        if (ref.namespace === 'param' && !(ref.name in file.parameters)) {
+        if (ref.namespace === 'param' && !Object.hasOwn(file.parameters, ref.name)) {
           problems.push({ path, message: `{param.${ref.name}} is not declared under parameters` });
         }
         if (ref.namespace === 'var' && !available.has(ref.name)) {

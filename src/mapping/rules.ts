@@ -27,7 +27,7 @@ function compileRule(rule: FieldRule, references: Reference[]): Step {
     const pairs = Object.entries(rule.rename);
     return (record) => {
       for (const [from, to] of pairs) {
-        if (from in record) {
+        if (Object.hasOwn(record, from)) {
           const value = record[from];
           delete record[from];
           record[to] = value;
@@ -108,7 +108,7 @@ function compileRule(rule: FieldRule, references: Reference[]): Step {
 }
 
 function move(record: Json, from: string, to: string, change: (value: unknown) => unknown): void {
-  if (!(from in record)) return;
+  if (!Object.hasOwn(record, from)) return;
   const value = record[from];
   delete record[from];
   record[to] = change(value);
@@ -116,7 +116,8 @@ function move(record: Json, from: string, to: string, change: (value: unknown) =
 
 function convert(fields: readonly string[], change: (value: unknown) => unknown): Step {
   return (record) => {
-    for (const field of fields) if (field in record) record[field] = change(record[field]);
+    for (const field of fields)
+      if (Object.hasOwn(record, field)) record[field] = change(record[field]);
   };
 }
 

@@ -21,7 +21,7 @@ interface Managed {
  */
 async function authorize(deps: PipelineDeps, call: Call, clientId: string): Promise<Managed> {
   const token = bearerToken(call.authorization);
-  const grant = await deps.tokens.open(token);
+  const grant = deps.tokens.open(token);
   if (grant.route !== call.route.id)
     throw invalidToken('registration token issued for another route');
   if (grant.clientId !== clientId)
@@ -67,7 +67,7 @@ async function callVendor(
   if (Object.keys(state).every((key) => state[key] === grant.state[key]))
     return { client, managed };
   const rotated = { ...grant, state };
-  return { client, managed: { grant: rotated, backend, token: await deps.tokens.issue(rotated) } };
+  return { client, managed: { grant: rotated, backend, token: deps.tokens.issue(rotated) } };
 }
 
 function respond(call: Call, { client, managed }: Current): ClientResponse {

@@ -22,7 +22,7 @@ export async function register(
   try {
     const client = normalizeClient(outcome.record ?? {}, backend.mapping.extensions);
     const state = keptState(backend, 'create', {}, outcome.vars);
-    const token = await deps.tokens.issue({
+    const token = deps.tokens.issue({
       route: route.id,
       backend: backend.id,
       clientId: client.client_id,

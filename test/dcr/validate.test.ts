@@ -31,6 +31,13 @@ describe('validateMetadata', () => {
     ).toStrictEqual({ redirect_uris: ['https://a.example/cb'], client_name: 'App' });
   });
 
+  it('drops members named after Object prototype properties', () => {
+    const body = JSON.parse(
+      '{"constructor":"x","__proto__":{"kind":"boolean"},"toString":1,"hasOwnProperty#en":"y","client_name":"App"}',
+    );
+    expect(validateMetadata(body)).toStrictEqual({ client_name: 'App' });
+  });
+
   it('keeps locale-tagged variants of localizable members under the key sent', () => {
     expect(
       validateMetadata({

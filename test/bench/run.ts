@@ -1,0 +1,382 @@
+/**
+ * `npm run bench`: what the gateway costs, measured against the direct backend, in one run on
+ * loopback. Starts everything it measures and stops it. Every figure is the median of RUNS runs
+ * of SECONDS seconds after a warm-up; servers are pinned to CPU 0 and this process (the load
+ * generator, autocannon) to CPU 1 when `taskset` exists.
+ *
+ *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_LEAK_REQUESTS=1000000 npm run bench [-- --profile]
+ *
+ * `--profile` also runs the create path under `--cpu-prof` and prints where its time goes.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+import { summarizeProfile } from './profile.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 3);
+const LEAK_REQUESTS = Number(process.env.BENCH_LEAK_REQUESTS ?? 1_000_000);
+const CONNECTIONS = 50;
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PROFILE = process.argv.includes('--profile');
+
+const repo = resolve(import.meta.dirname, '../..');
+const work = mkdtempSync(join(tmpdir(), 'dcrgw-bench-'));
+const pinned =
+  spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const children: ChildProcess[] = [];
+
+/** Starts a server process on CPU 0 and resolves with its port once it answers. */
+async function start(
+  args: string[],
+  env: Record<string, string> = {},
+  port?: () => Promise<number>,
+): Promise<{ port: number; pid: number }> {
+  const command = pinned
+    ? ['taskset', '-c', '0', process.execPath, ...args]
+    : [process.execPath, ...args];
+  const out = openSync(join(work, `server-${children.length}.log`), 'w');
+  const child = spawn(command[0]!, command.slice(1), {
+    cwd: repo,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', port ? out : 'pipe', out],
+  });
+  children.push(child);
+  const found = port
+    ? await port()
+    : await new Promise<number>((ready, fail) => {
+        let text = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const match = /READY (\d+)/.exec(text);
+          if (match) ready(Number(match[1]));
+        });
+        child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
+      });
+  return { port: found, pid: child.pid! };
+}
+
+const server = (kind: string, arg?: string) =>
+  start(['--import', 'tsx', 'test/bench/servers.ts', kind, ...(arg ? [arg] : [])]);
+
+/** The real `dcr-gateway` binary with a config file, logging at info to a file, as deployed. */
+async function gateway(
+  name: string,
+  yaml: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+) {
+  const file = join(work, `${name}.yaml`);
+  writeFileSync(file, yaml);
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  return start(
+    [...nodeArgs, 'dist/main.js', 'serve', '--config', file],
+    { ...env, PORT: String(port), NODE_ENV: 'production' },
+    async () => {
+      for (let attempt = 0; attempt < 100; attempt++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+        if (ok) return port;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`gateway ${name} did not become ready; see ${work}`);
+    },
+  );
+}
+
+interface Load {
+  url: string;
+  method?: 'GET' | 'POST';
+  body?: string;
+  headers?: Record<string, string>;
+}
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function once(load: Load, seconds: number, amount?: number): Promise<Figures> {
+  const result = await autocannon({
+    url: load.url,
+    method: load.method ?? 'GET',
+    connections: CONNECTIONS,
+    ...(amount ? { amount } : { duration: seconds }),
+    headers: { 'content-type': 'application/json', ...load.headers },
+    ...(load.body ? { body: load.body } : {}),
+  });
+  const bad = result.non2xx + result.errors + result.timeouts;
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: bad,
+  };
+}
+
+const median = (values: number[]) =>
+  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+/** Warm-up, then RUNS measured runs; the median of each figure. */
+async function measure(name: string, load: Load): Promise<Figures> {
+  await once(load, WARMUP_SECONDS);
+  const runs: Figures[] = [];
+  for (let run = 0; run < RUNS; run++) runs.push(await once(load, SECONDS));
+  const errors = runs.reduce((sum, run) => sum + run.errors, 0);
+  if (errors > 0) throw new Error(`${name}: ${errors} failed requests; the figures would lie`);
+  const figures = {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    errors,
+  };
+  process.stderr.write(
+    `  ${name}: ${figures.rps.toFixed(0)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms\n`,
+  );
+  return figures;
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+const REGISTRATION = JSON.stringify({
+  redirect_uris: ['https://app.example/callback', 'http://127.0.0.1:33418/'],
+  grant_types: ['authorization_code', 'refresh_token'],
+  client_name: 'Benchmark client',
+  scope: 'openid offline_access',
+});
+
+function gatewayYaml(
+  backends: Record<string, string>,
+  options: { redis: boolean; readTtl: number },
+): string {
+  const lines = [
+    'server: { log_level: info }',
+    `cache: { read_ttl_seconds: ${options.readTtl}${options.redis ? ', redis_url: { env: BENCH_REDIS_URL }' : ''} }`,
+    'registration_tokens: { keys: [{ kid: bench, secret: { env: RAT_KEY } }] }',
+    'backends:',
+    ...Object.entries(backends).map(
+      ([id, url]) =>
+        `  ${id}: { mapping: rfc7591, base_url: '${url}', parameters: { registration_path: /reg }, admin: { token: { env: IAT } } }`,
+    ),
+    'routes:',
+    ...Object.keys(backends).map(
+      (id) => `  ${id}: { prefix: /${id}, backend: ${id}, registration: { open: true } }`,
+    ),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers one client through a gateway and returns its RAT. */
+async function registerThrough(url: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: REGISTRATION,
+  });
+  const body = (await response.json()) as { registration_access_token: string };
+  return body.registration_access_token;
+}
+
+async function main(): Promise<void> {
+  const iat = randomBytes(24).toString('base64url');
+  const env = {
+    RAT_KEY: randomBytes(32).toString('base64url'),
+    IAT: iat,
+    BENCH_REDIS_URL: REDIS_URL,
+  };
+  process.stderr.write(
+    `dcr-gateway bench: ${RUNS} x ${SECONDS} s after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, ${pinned ? 'servers on CPU 0, load generator on CPU 1' : 'no taskset: unpinned'}\n`,
+  );
+
+  const trivial = await server('trivial');
+  const proxy = await server('proxy', `http://127.0.0.1:${trivial.port}`);
+  const oidc = await server('oidc', iat);
+  const cached = await gateway(
+    'cached',
+    gatewayYaml(
+      { trivial: `http://127.0.0.1:${trivial.port}`, oidc: `http://127.0.0.1:${oidc.port}` },
+      { redis: true, readTtl: 300 },
+    ),
+    env,
+  );
+  const uncached = await gateway(
+    'uncached',
+    gatewayYaml({ trivial: `http://127.0.0.1:${trivial.port}` }, { redis: false, readTtl: 0 }),
+    env,
+  );
+  const gw = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
+  const idle = rssMb(cached.pid);
+
+  const rows: [string, Figures][] = [];
+  const row = async (name: string, load: Load) => {
+    const figures = await measure(name, load);
+    rows.push([name, figures]);
+    return figures;
+  };
+  const post = { method: 'POST' as const, body: REGISTRATION };
+
+  const direct = await row('1 trivial backend, direct (POST /reg)', {
+    url: `http://127.0.0.1:${trivial.port}/reg`,
+    ...post,
+  });
+  const proxied = await row('2 bare @fastify/http-proxy -> trivial', {
+    url: `http://127.0.0.1:${proxy.port}/reg`,
+    ...post,
+  });
+  let loadedRss = 0;
+  const sampler = setTimeout(
+    () => (loadedRss = rssMb(cached.pid)),
+    (WARMUP_SECONDS + SECONDS / 2) * 1000,
+  );
+  const create = await row('3 gateway POST /register -> trivial', {
+    url: gw(cached.port, '/trivial/register'),
+    ...post,
+  });
+  clearTimeout(sampler);
+  const oidcHeaders = { authorization: `Bearer ${iat}` };
+  const oidcDirect = await row('4a oidc-provider direct (POST /reg)', {
+    url: `http://127.0.0.1:${oidc.port}/reg`,
+    ...post,
+    headers: oidcHeaders,
+  });
+  const oidcGateway = await row('4b gateway POST /register -> oidc-provider', {
+    url: gw(cached.port, '/oidc/register'),
+    ...post,
+  });
+
+  const cachedRat = await registerThrough(gw(cached.port, '/trivial/register'));
+  const readCached = await row('5a gateway GET (RFC 7592), cached in Redis', {
+    url: gw(cached.port, '/trivial/register/bench-client-0001'),
+    headers: { authorization: `Bearer ${cachedRat}` },
+  });
+  const uncachedRat = await registerThrough(gw(uncached.port, '/trivial/register'));
+  const readUncached = await row('5b gateway GET (RFC 7592), uncached', {
+    url: gw(uncached.port, '/trivial/register/bench-client-0001'),
+    headers: { authorization: `Bearer ${uncachedRat}` },
+  });
+  const readDirect = await row('1b trivial backend, direct (GET /reg/id)', {
+    url: `http://127.0.0.1:${trivial.port}/reg/bench-client-0001`,
+  });
+
+  process.stderr.write(`  leak check: ${LEAK_REQUESTS} creates through the gateway...\n`);
+  const leakLoad = { url: gw(cached.port, '/trivial/register'), ...post };
+  const firstTenth = Math.round(LEAK_REQUESTS / 10);
+  await once(leakLoad, 0, firstTenth);
+  const rssAtTenth = rssMb(cached.pid);
+  await once(leakLoad, 0, LEAK_REQUESTS - firstTenth);
+  const rssAtEnd = rssMb(cached.pid);
+
+  const pad = (text: string, width: number) => text.padEnd(width);
+  const lines = [
+    `| scenario | req/s | p50 ms | p99 ms |`,
+    `|---|---:|---:|---:|`,
+    ...rows.map(([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} |`),
+    '',
+    `| ratio | measured | target | |`,
+    `|---|---:|---:|---|`,
+  ];
+  const ratio = (name: string, value: number, target: string, ok: boolean, unit = 'x') =>
+    lines.push(
+      `| ${pad(name, 10)} | ${value.toFixed(2)}${unit} | ${target} | ${ok ? 'met' : 'MISSED'} |`,
+    );
+  ratio(
+    'create via gateway / bare proxy (3/2)',
+    create.rps / proxied.rps,
+    '>= 0.80x',
+    create.rps / proxied.rps >= 0.8,
+  );
+  ratio(
+    'oidc-provider: added p50 (4b-4a)',
+    oidcGateway.p50 - oidcDirect.p50,
+    '<= 0.5 ms',
+    oidcGateway.p50 - oidcDirect.p50 <= 0.5,
+    ' ms',
+  );
+  ratio(
+    'oidc-provider: added p99 (4b-4a)',
+    oidcGateway.p99 - oidcDirect.p99,
+    '<= 2 ms',
+    oidcGateway.p99 - oidcDirect.p99 <= 2,
+    ' ms',
+  );
+  ratio(
+    'oidc-provider: fronted / direct (4b/4a)',
+    oidcGateway.rps / oidcDirect.rps,
+    '>= 0.90x',
+    oidcGateway.rps / oidcDirect.rps >= 0.9,
+  );
+  ratio(
+    'cached read / trivial direct GET (5a/1b)',
+    readCached.rps / readDirect.rps,
+    '>= 0.40x',
+    readCached.rps / readDirect.rps >= 0.4,
+  );
+  ratio(
+    'cached read / uncached read (5a/5b)',
+    readCached.rps / readUncached.rps,
+    '>= 3x',
+    readCached.rps / readUncached.rps >= 3,
+  );
+  ratio('RSS under load', loadedRss, '<= 120 MB', loadedRss <= 120, ' MB');
+  const growth = (rssAtEnd - rssAtTenth) / rssAtTenth;
+  ratio(
+    `RSS growth ${firstTenth} -> ${LEAK_REQUESTS} requests`,
+    growth * 100,
+    '< 10 %',
+    growth < 0.1,
+    ' %',
+  );
+  lines.push(
+    '',
+    `RSS of the gateway: idle ${idle.toFixed(1)} MB, under load ${loadedRss.toFixed(1)} MB, after ${firstTenth} requests ${rssAtTenth.toFixed(1)} MB, after ${LEAK_REQUESTS} ${rssAtEnd.toFixed(1)} MB.`,
+  );
+  lines.push(
+    `Layout: ${pinned ? 'every server (backends, proxy, gateways) pinned to CPU 0, autocannon to CPU 1' : 'unpinned (no taskset)'}; ${RUNS} runs x ${SECONDS} s, median; ${CONNECTIONS} connections; Redis unpinned.`,
+  );
+  void direct;
+  process.stdout.write(`${lines.join('\n')}\n`);
+
+  if (PROFILE) await profileCreate(env, trivial.port);
+}
+
+/** Runs the create path under --cpu-prof and prints its heaviest functions by self time. */
+async function profileCreate(env: Record<string, string>, trivialPort: number): Promise<void> {
+  const dir = join(work, 'profile');
+  const profiled = await gateway(
+    'profiled',
+    gatewayYaml({ trivial: `http://127.0.0.1:${trivialPort}` }, { redis: false, readTtl: 300 }),
+    env,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  );
+  await once(
+    {
+      url: `http://127.0.0.1:${profiled.port}/trivial/register`,
+      method: 'POST',
+      body: REGISTRATION,
+    },
+    SECONDS,
+  );
+  const child = children.at(-1)!;
+  child.kill('SIGINT');
+  await new Promise((r) => child.once('exit', r));
+  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
+  process.stdout.write(
+    `\nCPU profile of the create path (${join(dir, file)}):\n${summarizeProfile(join(dir, file))}\n`,
+  );
+}
+
+try {
+  await main();
+} finally {
+  for (const child of children) child.kill('SIGKILL');
+}
