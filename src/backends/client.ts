@@ -49,6 +49,7 @@ export interface BackendClient {
 export function createBackendClient(options: BackendOptions): BackendClient {
   const pool = new Pool(options.baseUrl.origin, {
     connections: 64,
+    maxResponseSize: options.maxResponseBytes,
     connectTimeout: options.connectTimeoutMs,
     headersTimeout: options.requestTimeoutMs,
     bodyTimeout: options.requestTimeoutMs,
@@ -71,7 +72,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
         ...(body === undefined ? {} : { body }),
       });
       status = response.statusCode;
-      return { status, body: await readJson(response.body, options.maxResponseBytes) };
+      return { status, body: await readJson(response.body) };
     } catch (error) {
       throw toBackendError(error, options.id);
     } finally {
@@ -139,20 +140,12 @@ function requestPath(request: VendorRequest, base: URL, basePath: string): strin
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
 }
 
-async function readJson(
-  body: AsyncIterable<Buffer> & { text(): Promise<string> },
-  limit: number,
-): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    size += chunk.length;
-    if (size > limit) throw badVendorResponse(`vendor body over ${limit} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return undefined;
+/** The parsed JSON body, or undefined when it is empty or not JSON (the size cap is the pool's). */
+async function readJson(body: { text(): Promise<string> }): Promise<unknown> {
+  const text = await body.text();
+  if (text === '') return undefined;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    return JSON.parse(text);
   } catch {
     return undefined;
   }
@@ -160,6 +153,9 @@ async function readJson(
 
 function toBackendError(error: unknown, backend: string): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
+    return badVendorResponse(`backend ${backend}: response body over the size limit`);
+  }
   const timeout =
     error instanceof undiciErrors.ConnectTimeoutError ||
     error instanceof undiciErrors.HeadersTimeoutError ||

@@ -81,13 +81,20 @@ function checkCapabilities(metadata: Metadata, capabilities: Capabilities): void
   );
 }
 
+/** The comparable form of each capability list, built once per list (12: precompute). */
+const supportedSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
 function refuseUnsupported(
   field: string,
   values: readonly string[],
   supported: readonly string[],
   comparable: (value: string) => string,
 ): void {
-  const known = new Set(supported.map(comparable));
+  let known = supportedSets.get(supported);
+  if (known === undefined) {
+    known = new Set(supported.map(comparable));
+    supportedSets.set(supported, known);
+  }
   const refused = values.filter((value) => !known.has(comparable(value)));
   if (refused.length > 0) {
     throw invalidMetadata(

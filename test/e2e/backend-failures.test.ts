@@ -23,14 +23,15 @@ const asBackend = (baseUrl: string): StandardBackend => ({
   close: async () => undefined,
 });
 
-async function gatewayFor(baseUrl: string, requestMs?: number): Promise<TestGateway> {
+async function gatewayFor(
+  baseUrl: string,
+  backendSection?: Record<string, unknown>,
+): Promise<TestGateway> {
   const gateway = await startGateway(
     standardConfig({
       backends: { fake: asBackend(baseUrl) },
       routes: { main: { prefix: '/idp', backend: 'fake' } },
-      ...(requestMs === undefined
-        ? {}
-        : { backendSection: { timeouts: { request_ms: requestMs } } }),
+      ...(backendSection === undefined ? {} : { backendSection }),
     }),
   );
   cleanup.push(() => gateway.close());
@@ -131,7 +132,7 @@ it('maps an unreachable backend to 503 and a slow one to 504', async () => {
   );
 
   const slow = await vendor(() => undefined); // never answers
-  const waiting = await gatewayFor(slow.baseUrl, 300);
+  const waiting = await gatewayFor(slow.baseUrl, { timeouts: { request_ms: 300 } });
   expectGeneric(
     await call('POST', `${waiting.url}/idp/register`, { body: M }),
     504,
@@ -156,4 +157,13 @@ it('maps vendor errors by the mapping rules, never echoing the vendor body', asy
     'the identity provider rejected the redirect URIs',
   );
   expect(gateway.logs.join('\n')).not.toContain('SECRET INTERNAL DETAIL');
+});
+
+it('refuses a vendor answer over max_response_bytes', async () => {
+  const fake = await vendor((_request, response) =>
+    json(response, 201, { client_id: 'c1', padding: 'x'.repeat(5_000) }),
+  );
+  const gateway = await gatewayFor(fake.baseUrl, { max_response_bytes: 1_000 });
+  const response = await call('POST', `${gateway.url}/idp/register`, { body: M });
+  expectGeneric(response, 502, 'server_error', 'the identity provider sent an unusable response');
 });
