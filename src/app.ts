@@ -8,6 +8,7 @@ import type { GatewayConfig } from './config/load.js';
 import {
   createLogger,
   createMetrics,
+  installAccessLog,
   healthRoutes,
   installErrorHandling,
   installJsonBody,
@@ -76,6 +77,7 @@ export async function buildApp(
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     requestIdHeader: false,
+    disableRequestLogging: true,
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
@@ -85,6 +87,7 @@ export async function buildApp(
   });
   installJsonBody(app);
   installErrorHandling(app, config.server.bodyLimitBytes);
+  installAccessLog(app);
   metrics.install(app);
   await app.register(healthRoutes(cache));
   for (const route of config.routes) {

@@ -1,3 +1,4 @@
+export * from './access-log.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './json-body.js';

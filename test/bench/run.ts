@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: what the gateway costs, measured against the direct backend, in one run on
  * loopback. Starts everything it measures and stops it. Every figure is the median of RUNS runs
- * of SECONDS seconds after a warm-up; servers are pinned to CPU 0 and this process (the load
- * generator, autocannon) to CPU 1 when `taskset` exists.
+ * of SECONDS seconds after a warm-up. With `taskset`, the gateway (and the bare proxy it is
+ * compared with) run alone on CPU 0; the backends share CPU 1 with this process, the load
+ * generator (autocannon), as an IdP would run on its own machine in production.
  *
  *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_LEAK_REQUESTS=1000000 npm run bench [-- --profile]
  *
@@ -28,16 +29,23 @@ const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'dcrgw-bench-'));
 const pinned =
   spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+const LAYOUT = pinned
+  ? 'gateway / bare proxy alone on CPU 0; backends and autocannon on CPU 1'
+  : 'no taskset: unpinned';
 const children: ChildProcess[] = [];
 
-/** Starts a server process on CPU 0 and resolves with its port once it answers. */
+const GATEWAY_CPU = '0';
+const BACKEND_CPU = '1';
+
+/** Starts a server process on `cpu` and resolves with its port once it answers. */
 async function start(
+  cpu: string,
   args: string[],
   env: Record<string, string> = {},
   port?: () => Promise<number>,
 ): Promise<{ port: number; pid: number }> {
   const command = pinned
-    ? ['taskset', '-c', '0', process.execPath, ...args]
+    ? ['taskset', '-c', cpu, process.execPath, ...args]
     : [process.execPath, ...args];
   const out = openSync(join(work, `server-${children.length}.log`), 'w');
   const child = spawn(command[0]!, command.slice(1), {
@@ -61,7 +69,13 @@ async function start(
 }
 
 const server = (kind: string, arg?: string) =>
-  start(['--import', 'tsx', 'test/bench/servers.ts', kind, ...(arg ? [arg] : [])]);
+  start(kind === 'proxy' ? GATEWAY_CPU : BACKEND_CPU, [
+    '--import',
+    'tsx',
+    'test/bench/servers.ts',
+    kind,
+    ...(arg ? [arg] : []),
+  ]);
 
 /** The real `dcr-gateway` binary with a config file, logging at info to a file, as deployed. */
 async function gateway(
@@ -74,6 +88,7 @@ async function gateway(
   writeFileSync(file, yaml);
   const port = 20_000 + Math.floor(Math.random() * 20_000);
   return start(
+    GATEWAY_CPU,
     [...nodeArgs, 'dist/main.js', 'serve', '--config', file],
     { ...env, PORT: String(port), NODE_ENV: 'production' },
     async () => {
@@ -148,6 +163,27 @@ function rssMb(pid: number): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
 }
 
+/** RSS after 2 s without load: pending log writes flushed and sockets closed, so growth is retained memory. */
+async function settledRss(pid: number): Promise<number> {
+  await new Promise((resolve) => setTimeout(resolve, 2_000));
+  return rssMb(pid);
+}
+
+/**
+ * The live JS heap: a heap snapshot (SIGUSR2) forces a full GC, after which the process's own
+ * metric reports what is really retained. RSS alone cannot tell a leak from a heap that grew.
+ */
+async function liveHeapMb(pid: number, metricsUrl: string): Promise<number> {
+  const before = readdirSync(work).filter((name) => name.endsWith('.heapsnapshot')).length;
+  process.kill(pid, 'SIGUSR2');
+  while (readdirSync(work).filter((name) => name.endsWith('.heapsnapshot')).length === before) {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 3_000)); // let the snapshot finish writing
+  const metrics = await (await fetch(metricsUrl)).text();
+  return Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(metrics)![1]) / 1048576;
+}
+
 const REGISTRATION = JSON.stringify({
   redirect_uris: ['https://app.example/callback', 'http://127.0.0.1:33418/'],
   grant_types: ['authorization_code', 'refresh_token'],
@@ -195,7 +231,7 @@ async function main(): Promise<void> {
     BENCH_REDIS_URL: REDIS_URL,
   };
   process.stderr.write(
-    `dcr-gateway bench: ${RUNS} x ${SECONDS} s after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, ${pinned ? 'servers on CPU 0, load generator on CPU 1' : 'no taskset: unpinned'}\n`,
+    `dcr-gateway bench: ${RUNS} x ${SECONDS} s after ${WARMUP_SECONDS} s warm-up, ${CONNECTIONS} connections, ${LAYOUT}\n`,
   );
 
   const trivial = await server('trivial');
@@ -208,6 +244,7 @@ async function main(): Promise<void> {
       { redis: true, readTtl: 300 },
     ),
     env,
+    [`--heapsnapshot-signal=SIGUSR2`, `--diagnostic-dir=${work}`],
   );
   const uncached = await gateway(
     'uncached',
@@ -272,9 +309,14 @@ async function main(): Promise<void> {
   const leakLoad = { url: gw(cached.port, '/trivial/register'), ...post };
   const firstTenth = Math.round(LEAK_REQUESTS / 10);
   await once(leakLoad, 0, firstTenth);
-  const rssAtTenth = rssMb(cached.pid);
+  const rssAtTenth = await settledRss(cached.pid);
   await once(leakLoad, 0, LEAK_REQUESTS - firstTenth);
-  const rssAtEnd = rssMb(cached.pid);
+  const rssAtEnd = await settledRss(cached.pid);
+  // Snapshots inflate RSS, so the live-heap check comes after the RSS figures: the retained
+  // heap after LEAK_REQUESTS, then after another tenth.
+  const heapAtEnd = await liveHeapMb(cached.pid, gw(cached.port, '/metrics'));
+  await once(leakLoad, 0, firstTenth);
+  const heapAfterMore = await liveHeapMb(cached.pid, gw(cached.port, '/metrics'));
 
   const pad = (text: string, width: number) => text.padEnd(width);
   const lines = [
@@ -329,6 +371,7 @@ async function main(): Promise<void> {
   );
   ratio('RSS under load', loadedRss, '<= 120 MB', loadedRss <= 120, ' MB');
   const growth = (rssAtEnd - rssAtTenth) / rssAtTenth;
+  const heapGrowth = (heapAfterMore - heapAtEnd) / heapAtEnd;
   ratio(
     `RSS growth ${firstTenth} -> ${LEAK_REQUESTS} requests`,
     growth * 100,
@@ -339,9 +382,10 @@ async function main(): Promise<void> {
   lines.push(
     '',
     `RSS of the gateway: idle ${idle.toFixed(1)} MB, under load ${loadedRss.toFixed(1)} MB, after ${firstTenth} requests ${rssAtTenth.toFixed(1)} MB, after ${LEAK_REQUESTS} ${rssAtEnd.toFixed(1)} MB.`,
+    `Live JS heap after a full GC: ${heapAtEnd.toFixed(1)} MB after ${LEAK_REQUESTS} requests, ${heapAfterMore.toFixed(1)} MB after ${firstTenth} more (${(heapGrowth * 100).toFixed(1)} %).`,
   );
   lines.push(
-    `Layout: ${pinned ? 'every server (backends, proxy, gateways) pinned to CPU 0, autocannon to CPU 1' : 'unpinned (no taskset)'}; ${RUNS} runs x ${SECONDS} s, median; ${CONNECTIONS} connections; Redis unpinned.`,
+    `Layout: ${LAYOUT}; ${RUNS} runs x ${SECONDS} s, median; ${CONNECTIONS} connections; Redis unpinned.`,
   );
   void direct;
   process.stdout.write(`${lines.join('\n')}\n`);
