@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { applyPolicy, type Capabilities, type Metadata } from '../../src/dcr/index.js';
-import { GatewayError } from '../../src/errors/index.js';
+import { refusal as refusalOf } from '../support/refusal.js';
 
 const ALL: Capabilities = {
   grant_types: [
@@ -22,15 +22,8 @@ const ALL: Capabilities = {
 };
 const WEB = { redirect_uris: ['https://a.example/cb'] };
 
-function refusal(metadata: Metadata, capabilities = ALL): { code: string; description: string } {
-  try {
-    applyPolicy(metadata, capabilities);
-  } catch (error) {
-    if (error instanceof GatewayError) return { code: error.code, description: error.description };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (metadata: Metadata, capabilities = ALL) =>
+  refusalOf(() => applyPolicy(metadata, capabilities));
 
 describe('defaults', () => {
   it('fills the RFC 7591 and OIDC defaults', () => {

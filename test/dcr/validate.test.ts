@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateMetadata } from '../../src/dcr/index.js';
-import { GatewayError } from '../../src/errors/index.js';
+import { refusal as refusalOf } from '../support/refusal.js';
 
-function refusal(body: unknown): { code: string; description: string } {
-  try {
-    validateMetadata(body);
-  } catch (error) {
-    if (error instanceof GatewayError) return { code: error.code, description: error.description };
-    throw error;
-  }
-  throw new Error('expected a refusal');
-}
+const refusal = (body: unknown) => refusalOf(() => validateMetadata(body));
 
 describe('validateMetadata', () => {
   it('keeps known members, drops unknown and server-issued ones, reads null as absent', () => {
