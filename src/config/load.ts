@@ -64,25 +64,43 @@ export function loadConfigFile(file: string, env: Env): GatewayConfig {
   const parsed = parseWith(configSchema, source);
   const resolver = new Resolver(source, env);
   const config = resolver.resolve(parsed);
-  resolver.throwIfProblems();
+  const port = envPort(env);
+  resolver.throwIfProblems(typeof port === 'object' ? [port.problem] : []);
   return applyEnv(config, env);
 }
 
-/** `HOST`, `PORT` and `REDIS_URL` win over the file (twelve-factor style). */
+/**
+ * `HOST`, `PORT` and `REDIS_URL` win over the file (twelve-factor style). Empty counts as unset,
+ * as for secrets: `PORT=` must not mean "any free port", nor `REDIS_URL=` "Redis on localhost".
+ */
 export function applyEnv(config: GatewayConfig, env: Env): GatewayConfig {
-  const port = env.PORT === undefined ? undefined : Number(env.PORT);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) {
-    throw new FileError(`PORT: expected an integer from 0 to 65535, got "${env.PORT}"`);
-  }
+  const port = envPort(env);
+  if (typeof port === 'object') throw new FileError(port.problem);
   return Object.freeze({
     ...config,
     server: Object.freeze({
       ...config.server,
-      host: env.HOST ?? config.server.host,
+      host: nonEmpty(env.HOST) ?? config.server.host,
       port: port ?? config.server.port,
     }),
-    cache: Object.freeze({ ...config.cache, redisUrl: env.REDIS_URL ?? config.cache.redisUrl }),
+    cache: Object.freeze({
+      ...config.cache,
+      redisUrl: nonEmpty(env.REDIS_URL) ?? config.cache.redisUrl,
+    }),
   });
+}
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === '' ? undefined : value;
+
+/** `PORT` as a number, undefined when unset, or the problem with it (`Number()` would take " 8e3"). */
+function envPort(env: Env): number | undefined | { problem: string } {
+  const text = nonEmpty(env.PORT);
+  if (text === undefined) return undefined;
+  const port = /^\d{1,5}$/.test(text) ? Number(text) : NaN;
+  return port <= 65535
+    ? port
+    : { problem: `PORT: expected an integer from 0 to 65535, got "${text}"` };
 }
 
 /** Resolves names and secrets, collecting every problem before reporting them together. */
@@ -101,8 +119,10 @@ class Resolver {
     this.problems.push(`${this.source.locate(path)}: ${path.join('.')}: ${message}`);
   }
 
-  throwIfProblems(): void {
-    if (this.problems.length > 0) throw new FileError(this.problems.join('\n'));
+  /** Throws every problem found, and `more` (e.g. from the environment), as one error. */
+  throwIfProblems(more: readonly string[] = []): void {
+    const all = [...this.problems, ...more];
+    if (all.length > 0) throw new FileError(all.join('\n'));
   }
 
   resolve(file: ConfigFile): GatewayConfig {
@@ -140,10 +160,18 @@ class Resolver {
         commandTimeoutMs: file.cache.command_timeout_ms,
       },
       tokens: {
-        keys: file.registration_tokens.keys.map((key, index) => ({
-          kid: key.kid,
-          key: this.tokenKey(['registration_tokens', 'keys', index, 'secret'], key.secret),
-        })),
+        keys: file.registration_tokens.keys.map((key, index) => {
+          // Decryption looks keys up by kid: a repeated kid would shadow one of the two keys.
+          if (file.registration_tokens.keys.findIndex((other) => other.kid === key.kid) < index)
+            this.problem(
+              ['registration_tokens', 'keys', index, 'kid'],
+              `${key.kid} is used by another key`,
+            );
+          return {
+            kid: key.kid,
+            key: this.tokenKey(['registration_tokens', 'keys', index, 'secret'], key.secret),
+          };
+        }),
         ttlSeconds: file.registration_tokens.ttl_seconds,
       },
       backends,
@@ -246,7 +274,7 @@ class Resolver {
       }
     }
     for (const [name, spec] of Object.entries(mapping.parameters)) {
-      const value = given[name] ?? spec.default;
+      const value = Object.hasOwn(given, name) ? given[name] : spec.default;
       if (value === undefined) {
         if (spec.required)
           this.problem(

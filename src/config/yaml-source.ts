@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 
 /** A start-up failure in a config or mapping file; `main.ts` prints it and exits. */
@@ -15,8 +15,11 @@ export interface YamlSource {
   readonly file: string;
   readonly text: string;
   readonly data: unknown;
-  /** `file:line:column` of the value at `path`, or of its nearest existing parent. */
-  locate(path: readonly PropertyKey[]): string;
+  /**
+   * `file:line:column` of the value at `path` (with `key`, of the map key naming it), or of its
+   * nearest existing parent.
+   */
+  locate(path: readonly PropertyKey[], options?: { key?: boolean }): string;
 }
 
 export function readYamlFile(file: string): YamlSource {
@@ -37,16 +40,23 @@ export function parseYaml(file: string, text: string): YamlSource {
   const [syntaxError] = doc.errors;
   if (syntaxError !== undefined) {
     const at = syntaxError.linePos?.[0];
-    throw new FileError(
-      `${file}${at ? `:${at.line}:${at.col}` : ''}: ${syntaxError.message.split('\n')[0]}`,
-    );
+    // The first line of yaml's message ends with its own " at line L, column C:"; we lead with it.
+    const message = syntaxError.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new FileError(`${file}${at ? `:${at.line}:${at.col}` : ''}: ${message}`);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (error) {
+    // Alias problems (unresolved, or an alias bomb) only surface when the document is built.
+    throw new FileError(`${file}: ${(error as Error).message}`);
   }
   return {
     file,
     text,
-    data: doc.toJS(),
-    locate(path) {
-      const offset = offsetOf(doc, path);
+    data,
+    locate(path, options) {
+      const offset = offsetOf(doc, path, options?.key ?? false);
       if (offset === undefined) return file;
       const { line, col } = lines.linePos(offset);
       return `${file}:${line}:${col}`;
@@ -54,7 +64,16 @@ export function parseYaml(file: string, text: string): YamlSource {
   };
 }
 
-function offsetOf(doc: Document, path: readonly PropertyKey[]): number | undefined {
+function offsetOf(doc: Document, path: readonly PropertyKey[], key: boolean): number | undefined {
+  if (key && path.length > 0) {
+    const parent =
+      path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
+    if (isMap(parent)) {
+      const last = path[path.length - 1];
+      const pair = parent.items.find((item) => isScalar(item.key) && item.key.value === last);
+      if (isNode(pair?.key) && pair.key.range) return pair.key.range[0];
+    }
+  }
   for (let length = path.length; length >= 0; length--) {
     const node = length === 0 ? doc.contents : doc.getIn(path.slice(0, length) as unknown[], true);
     if (isNode(node) && node.range) return node.range[0];
@@ -71,7 +90,12 @@ export function parseWith<T extends z.ZodType>(schema: T, source: YamlSource): z
   if (result.success) return result.data;
   const lines = result.error.issues.map((issue) => {
     const path = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
-    return `${source.locate(issue.path)}: ${path}: ${issue.message}`;
+    // An unknown key is easiest to find at the key itself, not at the start of its map.
+    const at =
+      issue.code === 'unrecognized_keys'
+        ? source.locate([...issue.path, issue.keys[0]!], { key: true })
+        : source.locate(issue.path);
+    return `${at}: ${path}: ${issue.message}`;
   });
   throw new FileError(lines.join('\n'));
 }

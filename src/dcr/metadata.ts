@@ -2,11 +2,17 @@
  * RFC 7591 / RFC 7592 / OpenID Connect Registration client metadata as a table. One
  * validator (`validate.ts`) walks it; nothing else in the gateway lists field names.
  */
+/**
+ * `redirect_uri_list` holds URIs the server sends responses to, which carry no fragment
+ * (RFC 6749 §3.1.2); `uri_list` holds other URIs, such as `request_uris`, whose fragment OIDC
+ * Registration §2 uses for the hash of the request object.
+ */
 export type FieldKind =
   | 'string'
   | 'web_uri'
   | 'https_uri'
   | 'uri_list'
+  | 'redirect_uri_list'
   | 'string_list'
   | 'email_list'
   | 'boolean'
@@ -32,7 +38,7 @@ export interface JwkSet {
 }
 
 export const CLIENT_METADATA: Readonly<Record<string, FieldSpec>> = Object.freeze({
-  redirect_uris: { kind: 'uri_list' },
+  redirect_uris: { kind: 'redirect_uri_list' },
   token_endpoint_auth_method: { kind: 'string' },
   grant_types: { kind: 'string_list' },
   response_types: { kind: 'string_list' },
@@ -68,7 +74,7 @@ export const CLIENT_METADATA: Readonly<Record<string, FieldSpec>> = Object.freez
   default_acr_values: { kind: 'string_list' },
   initiate_login_uri: { kind: 'https_uri' },
   request_uris: { kind: 'uri_list' },
-  post_logout_redirect_uris: { kind: 'uri_list' },
+  post_logout_redirect_uris: { kind: 'redirect_uri_list' },
   frontchannel_logout_uri: { kind: 'web_uri' },
   frontchannel_logout_session_required: { kind: 'boolean' },
   backchannel_logout_uri: { kind: 'web_uri' },

@@ -1,5 +1,5 @@
 import { badVendorResponse } from '../errors/index.js';
-import type { FieldSpec, Metadata, MetadataValue } from './metadata.js';
+import type { FieldKind, FieldSpec, Metadata, MetadataValue } from './metadata.js';
 import { applyDefaults } from './policy.js';
 import { checkMember, specOf } from './validate.js';
 
@@ -12,7 +12,8 @@ export interface ClientInformation extends Metadata {
  * Turns what a backend reports (already renamed to standard names by its mapping) into the
  * strict response every client library accepts (checklist §2.6): standard members and the
  * mapping's declared extensions only; numbers as numbers; no null and no ""; `scope` a string;
- * RFC defaults filled in; `client_secret_expires_at` present exactly when a secret is.
+ * RFC defaults filled in; no secret for a public client; `client_secret_expires_at` present
+ * exactly when a secret is.
  * Tolerant of vendor quirks: a member that cannot be read is dropped, not fatal; only a
  * missing `client_id` is.
  */
@@ -35,8 +36,11 @@ export function normalizeClient(
       metadata[key] = raw as MetadataValue;
     }
   }
+  const registered = applyDefaults(metadata);
   const secret =
-    typeof record.client_secret === 'string' && record.client_secret !== ''
+    typeof record.client_secret === 'string' &&
+    record.client_secret !== '' &&
+    needsSecret(registered)
       ? record.client_secret
       : undefined;
   const issuedAt = toEpochSeconds(record.client_id_issued_at);
@@ -45,8 +49,31 @@ export function normalizeClient(
   if (issuedAt !== undefined) head.client_id_issued_at = issuedAt;
   if (secret !== undefined)
     head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
-  return { ...head, ...applyDefaults(metadata) };
+  return { ...head, ...registered };
 }
+
+/**
+ * RFC 7591 §2: a `none` client is public, so a secret some vendors issue anyway is withheld,
+ * unless an HMAC or symmetric JWE algorithm registered for the client is keyed with it (as
+ * oidc-provider's `needsSecret` decides).
+ */
+function needsSecret(metadata: Metadata): boolean {
+  if (metadata.token_endpoint_auth_method !== 'none') return true;
+  return Object.entries(metadata).some(([key, value]) => {
+    const kind = specOf(key)?.kind;
+    if (kind === 'jws_alg') return (value as string).startsWith('HS');
+    return kind === 'jwe_alg' && SYMMETRIC_JWE_ALGS.test(value as string);
+  });
+}
+
+const SYMMETRIC_JWE_ALGS = /^(dir|A\d{3}(GCM)?KW|PBES2-.*)$/;
+
+const LIST_KINDS: ReadonlySet<FieldKind> = new Set([
+  'string_list',
+  'uri_list',
+  'redirect_uri_list',
+  'email_list',
+]);
 
 const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
 
@@ -56,8 +83,7 @@ function readLeniently(spec: FieldSpec, key: string, raw: unknown): MetadataValu
   if (key === 'scope' && Array.isArray(raw)) value = raw.join(' ');
   else if (spec.kind === 'boolean' && (raw === 'true' || raw === 'false')) value = raw === 'true';
   else if (spec.kind === 'non_negative_integer' && typeof raw === 'string') value = Number(raw);
-  else if ((spec.kind === 'string_list' || spec.kind === 'uri_list') && typeof raw === 'string')
-    value = [raw];
+  else if (LIST_KINDS.has(spec.kind) && typeof raw === 'string') value = [raw];
   try {
     return checkMember(spec, key, value);
   } catch {

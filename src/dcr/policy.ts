@@ -28,6 +28,7 @@ export function applyPolicy(input: Metadata, capabilities: Capabilities): Metada
   checkRedirectUris(metadata);
   checkClientKeys(metadata);
   checkTlsClientAuth(metadata);
+  checkProofOfPossession(metadata);
   return metadata;
 }
 
@@ -97,9 +98,12 @@ function refuseUnsupported(
   }
   const refused = values.filter((value) => !known.has(comparable(value)));
   if (refused.length > 0) {
+    // Not "supported: none" for an empty list: `none` is itself an auth method and a response type.
+    const offer =
+      supported.length > 0 ? `supported: ${supported.join(', ')}` : `it supports no ${field}`;
     throw invalidMetadata(
       field,
-      `value ${refused.join(', ')} is not supported by this identity provider (supported: ${supported.join(', ') || 'none'})`,
+      `value ${refused.join(', ')} is not supported by this identity provider (${offer})`,
     );
   }
 }
@@ -225,4 +229,20 @@ function checkTlsClientAuth(metadata: Metadata): void {
     return;
   }
   for (const field of present) delete metadata[field];
+}
+
+const POP_FLAGS = ['tls_client_certificate_bound_access_tokens', 'dpop_bound_access_tokens'];
+
+/**
+ * At most one proof-of-possession mechanism (RFC 8705 §3.4, RFC 9449 §5.2), and none with
+ * response type `token`, whose access tokens leave the authorization endpoint unbound.
+ */
+function checkProofOfPossession(metadata: Metadata): void {
+  const required = POP_FLAGS.filter((flag) => metadata[flag] === true);
+  if (required.length > 1) {
+    throw invalidMetadata(required[1]!, `must not be true together with ${required[0]}`);
+  }
+  if (required.length === 1 && responseTypeWords(metadata).has('token')) {
+    throw invalidMetadata('response_types', `must not contain token when ${required[0]} is true`);
+  }
 }

@@ -87,8 +87,16 @@ function stringList(raw: unknown, field: string): string[] {
   return [...new Set(raw as string[])];
 }
 
+/**
+ * The WHATWG parser silently drops surrounding spaces and controls and removes tabs and line
+ * breaks inside a URL, so `URL.canParse` alone would let through strings that are not URIs
+ * (RFC 3986) and that the gateway would then store and echo byte for byte.
+ */
+const NOT_IN_URI = /[\p{Cc}\s]/u;
+
 function absoluteUrl(raw: string, field: string): URL {
-  if (!URL.canParse(raw)) throw invalidMetadata(field, 'must contain absolute URIs');
+  if (NOT_IN_URI.test(raw) || !URL.canParse(raw))
+    throw invalidMetadata(field, 'must contain absolute URIs');
   const url = new URL(raw);
   if (DANGEROUS_SCHEMES.has(url.protocol))
     throw invalidMetadata(field, `must not use the ${url.protocol} scheme`);
@@ -109,11 +117,15 @@ function webUri(raw: unknown, field: string, allowed: readonly string[]): string
 
 function uriList(raw: unknown, field: string): string[] {
   const list = stringList(raw, field);
-  for (const item of list) {
-    absoluteUrl(item, field);
-    // RFC 6749 §3.1.2: no fragment; a bare '#' counts as one.
-    if (item.includes('#')) throw invalidMetadata(field, 'must not contain fragments');
-  }
+  for (const item of list) absoluteUrl(item, field);
+  return list;
+}
+
+function redirectUriList(raw: unknown, field: string): string[] {
+  const list = uriList(raw, field);
+  // RFC 6749 §3.1.2: no fragment; a bare '#' counts as one.
+  if (list.some((item) => item.includes('#')))
+    throw invalidMetadata(field, 'must not contain fragments');
   return list;
 }
 
@@ -133,6 +145,7 @@ const CHECKS: Readonly<Record<FieldKind, Check>> = {
   web_uri: (raw, field) => webUri(raw, field, ['https:', 'http:']),
   https_uri: (raw, field) => webUri(raw, field, ['https:']),
   uri_list: uriList,
+  redirect_uri_list: redirectUriList,
   string_list: stringList,
   email_list: (raw, field) => {
     const list = stringList(raw, field);
@@ -175,7 +188,11 @@ function validateJwks(raw: unknown, field: string): JwkSet {
       throw invalidMetadata(field, 'keys must be JWK objects');
     }
     const jwk = key as Record<string, unknown>;
-    const required = typeof jwk.kty === 'string' ? PUBLIC_PARAMS[jwk.kty] : undefined;
+    // Own entries only: a `kty` of `constructor` must not find Object's members.
+    const required =
+      typeof jwk.kty === 'string' && Object.hasOwn(PUBLIC_PARAMS, jwk.kty)
+        ? PUBLIC_PARAMS[jwk.kty]
+        : undefined;
     if (required === undefined)
       throw invalidMetadata(field, 'keys must be RSA, EC or OKP public keys');
     if (PRIVATE_PARAMS.some((param) => Object.hasOwn(jwk, param)))

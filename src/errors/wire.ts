@@ -7,9 +7,9 @@ export interface WireError {
 }
 
 /**
- * The one place an error becomes a response. Only `GatewayError`s below 500 keep their
- * description; every other failure becomes a generic message, so no exception text, stack or
- * vendor body ever reaches a caller.
+ * The one place an error becomes a response. A `GatewayError` keeps its public description
+ * (never its detail or cause); every other failure becomes a generic message, so no exception
+ * text, stack or vendor body ever reaches a caller.
  */
 export function toWire(error: unknown, requestId: string): WireError {
   const known = error instanceof GatewayError ? error : undefined;

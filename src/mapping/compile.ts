@@ -6,11 +6,19 @@ import type {
   AdminAuth,
   Call,
   ErrorTarget,
+  FieldRule,
   MappingFile,
   Operation,
   OperationName,
 } from './schema.js';
-import { compileTemplate, type Reference, type Template, type TemplateScope } from './template.js';
+import {
+  compileTemplateAt,
+  within,
+  type FilePath,
+  type PlacedReference,
+  type Template,
+  type TemplateScope,
+} from './template.js';
 
 export interface CompiledCall {
   readonly name: string;
@@ -43,12 +51,24 @@ export interface CompiledMapping {
   classifyError(operation: OperationName, status: number, body: unknown): GatewayError;
 }
 
-/** Compiles a validated mapping file into plain functions; `references` lets the loader check names. */
+/**
+ * The template references of one call, placed in the file, split by when they are rendered:
+ * `request` before the call is sent, `result` after its captures are in.
+ */
+export interface CallReferences {
+  readonly request: readonly PlacedReference[];
+  readonly result: readonly PlacedReference[];
+}
+
+/**
+ * Compiles a validated mapping file into plain functions; `references` (by `operations.NAME.calls.INDEX`)
+ * lets the loader check names. A malformed template throws a `TemplateError` placed in the file.
+ */
 export function compileMapping(
   file: MappingFile,
   hash: string,
-): { mapping: CompiledMapping; references: Map<string, Reference[]> } {
-  const references = new Map<string, Reference[]>();
+): { mapping: CompiledMapping; references: Map<string, CallReferences> } {
+  const references = new Map<string, CallReferences>();
   const operations: Partial<Record<OperationName, CompiledOperation>> = {};
   for (const [name, operation] of Object.entries(file.operations) as [
     OperationName,
@@ -58,8 +78,14 @@ export function compileMapping(
     operations[name] = {
       keep: operation.keep,
       calls: operation.calls.map((call, index) => {
-        const compiled = compileCall(call);
-        references.set(`operations.${name}.calls.${index}`, compiled.references);
+        const at = ['operations', name, 'calls', index];
+        const compiled = within(at, () => compileCall(call));
+        const place = (refs: readonly PlacedReference[]) =>
+          refs.map((ref) => ({ ...ref, at: [...at, ...ref.at] }));
+        references.set(at.join('.'), {
+          request: place(compiled.request),
+          result: place(compiled.result),
+        });
         return compiled.call;
       }),
     };
@@ -79,25 +105,38 @@ export function compileMapping(
   return { mapping, references };
 }
 
-function compileCall(call: Call): { call: CompiledCall; references: Reference[] } {
-  const target = compileTemplate(call.path ?? call.url!);
+function compileCall(call: Call): {
+  call: CompiledCall;
+  request: PlacedReference[];
+  result: PlacedReference[];
+} {
+  const request: PlacedReference[] = [];
+  const template = (at: FilePath, source: string): Template => {
+    const compiled = compileTemplateAt(at, source);
+    request.push(...compiled.references);
+    return compiled.template;
+  };
+  const rules = (at: FilePath, list: readonly FieldRule[], into: PlacedReference[]) => {
+    const compiled = within(at, () => compileRules(list));
+    into.push(...compiled.references.map((ref) => ({ ...ref, at: [...at, ...ref.at] })));
+    return compiled;
+  };
+  const target =
+    call.path !== undefined ? template(['path'], call.path) : template(['url'], call.url!);
   const query = Object.entries(call.query ?? {}).map(
-    ([key, value]) => [key, compileTemplate(value)] as const,
+    ([key, value]) => [key, template(['query', key], value)] as const,
   );
-  const bearer = typeof call.auth === 'object' ? compileTemplate(call.auth.bearer) : undefined;
-  const bodyRules = call.body ? compileRules(call.body.rules) : undefined;
+  const bearer =
+    typeof call.auth === 'object' ? template(['auth', 'bearer'], call.auth.bearer) : undefined;
+  const bodyRules = call.body ? rules(['body', 'rules'], call.body.rules, request) : undefined;
   const baseKeep = call.body?.base_keep ? new Set(call.body.base_keep) : undefined;
-  const resultRules = call.result ? compileRules(call.result.rules) : undefined;
+  const result: PlacedReference[] = [];
+  const resultRules = call.result
+    ? rules(['result', 'rules'], call.result.rules, result)
+    : undefined;
   const captures = Object.entries(call.capture).map(
     ([name, path]) => [name, compilePath(path)] as const,
   );
-  const references = [
-    ...target.references,
-    ...query.flatMap(([, template]) => template.references),
-    ...(bearer?.references ?? []),
-    ...(bodyRules?.references ?? []),
-    ...(resultRules?.references ?? []),
-  ];
   const buildBody = (
     scope: TemplateScope,
     metadata: Readonly<Record<string, unknown>>,
@@ -109,7 +148,8 @@ function compileCall(call: Call): { call: CompiledCall; references: Reference[] 
     return bodyRules(overlay ? { ...base, ...metadata } : base, scope);
   };
   return {
-    references,
+    request,
+    result,
     call: {
       name: call.name,
       expect: new Set(call.expect),
@@ -172,7 +212,9 @@ function compilePath(path: string): (body: unknown) => unknown {
   return (body) => {
     let value = body;
     for (const segment of segments) {
-      if (typeof value !== 'object' || value === null) return undefined;
+      // Own members only: a vendor body must not yield `constructor` or `__proto__` values.
+      if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment))
+        return undefined;
       value = (value as Record<string, unknown>)[segment];
     }
     return value;

@@ -8,7 +8,9 @@ import { mappingSchema } from './schema.js';
  */
 export function mappingJsonSchema(): Record<string, unknown> {
   return {
-    ...z.toJSONSchema(mappingSchema, { io: 'input', unrepresentable: 'any', reused: 'ref' }),
+    // No `unrepresentable: 'any'`: a zod type JSON Schema cannot say should fail here, loudly,
+    // not turn into a silent "anything goes" for editors.
+    ...z.toJSONSchema(mappingSchema, { io: 'input', reused: 'ref' }),
     $id: 'https://github.com/dcr-gateway/dcr-gateway/mappings/schema.json',
     title: 'dcr-gateway mapping file',
   };

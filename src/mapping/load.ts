@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { FileError, parseWith, readYamlFile, type YamlSource } from '../config/yaml-source.js';
-import { compileMapping, type CompiledMapping } from './compile.js';
+import { compileMapping, type CallReferences, type CompiledMapping } from './compile.js';
 import { mappingSchema, type MappingFile, type OperationName } from './schema.js';
-import { TemplateError } from './template.js';
+import { TemplateError, type FilePath, type PlacedReference } from './template.js';
 
 /**
  * Reads, validates, compiles and freezes one mapping file. The same function serves start-up
@@ -20,30 +20,26 @@ export function loadMappingSource(source: YamlSource): CompiledMapping {
   try {
     compiled = compileMapping(parsed, hash);
   } catch (error) {
-    if (error instanceof TemplateError) throw new FileError(`${source.file}: ${error.message}`);
+    if (error instanceof TemplateError)
+      throw new FileError(describe(source, { path: error.at, message: error.message }));
     throw error;
   }
   const problems = checkNames(parsed, compiled.references);
-  if (problems.length > 0) {
-    throw new FileError(
-      problems
-        .map(({ path, message }) => `${source.locate(path)}: ${path.join('.')}: ${message}`)
-        .join('\n'),
-    );
-  }
+  if (problems.length > 0)
+    throw new FileError(problems.map((problem) => describe(source, problem)).join('\n'));
   return deepFreeze(compiled.mapping);
 }
 
 interface Problem {
-  path: (string | number)[];
+  path: FilePath;
   message: string;
 }
 
+const describe = (source: YamlSource, { path, message }: Problem): string =>
+  `${source.locate(path)}: ${path.join('.')}: ${message}`;
+
 /** Cross-references zod cannot see: params declared, vars captured before use, one result call. */
-function checkNames(
-  file: MappingFile,
-  references: Map<string, { namespace: string; name: string }[]>,
-): Problem[] {
+function checkNames(file: MappingFile, references: Map<string, CallReferences>): Problem[] {
   const problems: Problem[] = [];
   const create = file.operations.create;
   const createCaptures = new Set(create.calls.flatMap((call) => Object.keys(call.capture)));
@@ -60,23 +56,28 @@ function checkNames(
   ][]) {
     if (operation === undefined) continue;
     const available = new Set(name === 'create' ? [] : kept);
+    const checkReference = (ref: PlacedReference): void => {
+      if (ref.namespace === 'param' && !Object.hasOwn(file.parameters, ref.name)) {
+        problems.push({
+          path: ref.at,
+          message: `{param.${ref.name}} is not declared under parameters`,
+        });
+      }
+      if (ref.namespace === 'var' && !available.has(ref.name)) {
+        problems.push({
+          path: ref.at,
+          message: `{var.${ref.name}} is neither kept in the RAT nor captured before it is used`,
+        });
+      }
+    };
     operation.calls.forEach((call, index) => {
       const path = ['operations', name, 'calls', index];
-      for (const ref of references.get(path.join('.')) ?? []) {
-        if (ref.namespace === 'param' && !Object.hasOwn(file.parameters, ref.name)) {
-          problems.push({ path, message: `{param.${ref.name}} is not declared under parameters` });
-        }
-        if (ref.namespace === 'var' && !available.has(ref.name)) {
-          problems.push({
-            path,
-            message: `{var.${ref.name}} is neither kept in the RAT nor captured by an earlier call`,
-          });
-        }
-      }
+      const placed = references.get(path.join('.'));
+      placed?.request.forEach(checkReference);
       const from = call.body?.from;
       if (typeof from === 'object' && !available.has(from.var)) {
         problems.push({
-          path: [...path, 'body', 'from'],
+          path: [...path, 'body', 'from', 'var'],
           message: `var ${from.var} is not available here`,
         });
       }
@@ -87,23 +88,24 @@ function checkNames(
         });
       }
       for (const captured of Object.keys(call.capture)) available.add(captured);
+      // Result rules run once this call's captures are in.
+      placed?.result.forEach(checkReference);
     });
     const results = operation.calls.filter((call) => call.result !== undefined).length;
-    const wanted = name === 'delete' ? 0 : 1;
-    if (results !== wanted) {
+    if (name === 'delete' ? results > 0 : results !== 1) {
       problems.push({
         path: ['operations', name],
-        message: `needs exactly ${wanted} call with result, found ${results}`,
+        message: `${name === 'delete' ? 'no call may have a result' : 'needs exactly one call with result'}, found ${results}`,
       });
     }
-    for (const name_ of operation.keep) {
-      const keepable = name === 'create' ? createCaptures : kept;
-      if (!keepable.has(name_))
+    const keepable = name === 'create' ? createCaptures : kept;
+    operation.keep.forEach((var_, index) => {
+      if (!keepable.has(var_))
         problems.push({
-          path: ['operations', name, 'keep'],
-          message: `${name_} is not a var this operation can keep`,
+          path: ['operations', name, 'keep', index],
+          message: `${var_} is not a var this operation can keep`,
         });
-    }
+    });
   }
   return problems;
 }

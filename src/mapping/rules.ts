@@ -1,5 +1,11 @@
 import type { FieldRule } from './schema.js';
-import { compileTemplate, type Reference, type TemplateScope } from './template.js';
+import {
+  compileTemplateAt,
+  within,
+  type FilePath,
+  type PlacedReference,
+  type TemplateScope,
+} from './template.js';
 
 type Json = Record<string, unknown>;
 type Step = (record: Json, scope: TemplateScope) => void;
@@ -7,13 +13,21 @@ type Step = (record: Json, scope: TemplateScope) => void;
 /** A rule list compiled to one function; it copies its input and never mutates it. */
 export interface CompiledRules {
   (record: Readonly<Json>, scope: TemplateScope): Json;
-  readonly references: readonly Reference[];
+  /** Every template reference, placed relative to the rule list (`[index, rule, field]`). */
+  readonly references: readonly PlacedReference[];
 }
 
 /** Compiles field rules, in order, into plain functions: nothing is interpreted per request. */
 export function compileRules(rules: readonly FieldRule[]): CompiledRules {
-  const references: Reference[] = [];
-  const steps = rules.map((rule) => compileRule(rule, references));
+  const references: PlacedReference[] = [];
+  const steps = rules.map((rule, index) =>
+    within([index], () => {
+      const placed: PlacedReference[] = [];
+      const step = compileRule(rule, placed);
+      references.push(...placed.map((ref) => ({ ...ref, at: [index, ...ref.at] })));
+      return step;
+    }),
+  );
   const apply = (record: Readonly<Json>, scope: TemplateScope): Json => {
     const out = { ...record };
     for (const step of steps) step(out, scope);
@@ -22,7 +36,7 @@ export function compileRules(rules: readonly FieldRule[]): CompiledRules {
   return Object.assign(apply, { references });
 }
 
-function compileRule(rule: FieldRule, references: Reference[]): Step {
+function compileRule(rule: FieldRule, references: PlacedReference[]): Step {
   if ('rename' in rule) {
     const pairs = Object.entries(rule.rename);
     return (record) => {
@@ -37,12 +51,14 @@ function compileRule(rule: FieldRule, references: Reference[]): Step {
   }
   if ('set' in rule || 'default' in rule) {
     const onlyWhenAbsent = 'default' in rule;
+    const kind = onlyWhenAbsent ? 'default' : 'set';
     const values = Object.entries('set' in rule ? rule.set : rule.default).map(
-      ([field, value]) => [field, compileValue(value, references)] as const,
+      ([field, value]) => [field, compileValue([kind, field], value, references)] as const,
     );
     return (record, scope) => {
       for (const [field, value] of values) {
-        if (!onlyWhenAbsent || record[field] === undefined) record[field] = value(scope);
+        const absent = !Object.hasOwn(record, field) || record[field] === undefined;
+        if (!onlyWhenAbsent || absent) record[field] = value(scope);
       }
     };
   }
@@ -122,9 +138,13 @@ function convert(fields: readonly string[], change: (value: unknown) => unknown)
 }
 
 /** Strings in `set`/`default` are templates; other JSON values are constants. */
-function compileValue(value: unknown, references: Reference[]): (scope: TemplateScope) => unknown {
+function compileValue(
+  at: FilePath,
+  value: unknown,
+  references: PlacedReference[],
+): (scope: TemplateScope) => unknown {
   if (typeof value !== 'string') return () => structuredClone(value);
-  const template = compileTemplate(value);
-  references.push(...template.references);
-  return (scope) => template.render(scope);
+  const compiled = compileTemplateAt(at, value);
+  references.push(...compiled.references);
+  return (scope) => compiled.template.render(scope);
 }

@@ -13,8 +13,7 @@ const fieldName = z.string().min(1);
 const fieldList = z.array(fieldName).min(1);
 const jsonValue: z.ZodType<unknown> = z.json();
 
-/** The named transform vocabulary; each rule is an object with exactly one of these keys. */
-export const fieldRule = z.union([
+const ruleOptions = [
   z.strictObject({ rename: z.record(fieldName, fieldName).describe('from -> to') }),
   z.strictObject({
     set: z.record(fieldName, jsonValue).describe('always set; strings are templates'),
@@ -34,20 +33,40 @@ export const fieldRule = z.union([
   z.strictObject({ to_boolean: fieldList.describe('"true"/"false" become booleans') }),
   z.strictObject({ millis_to_seconds: fieldList.describe('epoch milliseconds become seconds') }),
   z.strictObject({ drop_empty: z.literal(true).describe('drop null, "" and empty arrays') }),
-]);
+] as const;
+
+/** The named transform vocabulary; each rule is an object with exactly one of these keys. */
+export const fieldRule = z.union(ruleOptions, { error: (issue) => ruleProblem(issue.input) });
 export type FieldRule = z.infer<typeof fieldRule>;
+
+/**
+ * zod says only "Invalid input" when no union member fits. A rule with one known name gets
+ * that rule's own problem; anything else, the list of names.
+ */
+function ruleProblem(input: unknown): string {
+  const keys = typeof input === 'object' && input !== null ? Object.keys(input) : [];
+  const option =
+    keys.length === 1 ? ruleOptions.find((rule) => Object.hasOwn(rule.shape, keys[0]!)) : undefined;
+  const [issue] = option?.safeParse(input).error?.issues ?? [];
+  if (issue !== undefined) return `${issue.path.join('.')}: ${issue.message}`;
+  const names = ruleOptions.map((rule) => Object.keys(rule.shape)[0]);
+  return `expected an object with exactly one of: ${names.join(', ')}`;
+}
 
 const template = z.string().min(1);
 const operationName = z.enum(['create', 'read', 'update', 'delete']);
 export type OperationName = z.infer<typeof operationName>;
 
-const callAuth = z.union([
-  z.literal('admin').describe("the backend's admin credential"),
-  z.literal('none'),
-  z
-    .strictObject({ bearer: template })
-    .describe('a bearer token from a template, e.g. the vendor RAT'),
-]);
+const callAuth = z.union(
+  [
+    z.literal('admin').describe("the backend's admin credential"),
+    z.literal('none'),
+    z
+      .strictObject({ bearer: template })
+      .describe('a bearer token from a template, e.g. the vendor RAT'),
+  ],
+  { error: 'expected admin, none or { bearer: TEMPLATE }' },
+);
 
 const call = z
   .strictObject({
@@ -64,10 +83,13 @@ const call = z
     auth: callAuth.default('admin'),
     body: z
       .strictObject({
-        from: z.union([
-          z.enum(['metadata', 'empty']),
-          z.strictObject({ var: name }).describe('a value captured earlier (read-modify-write)'),
-        ]),
+        from: z.union(
+          [
+            z.enum(['metadata', 'empty']),
+            z.strictObject({ var: name }).describe('a value captured earlier (read-modify-write)'),
+          ],
+          { error: 'expected metadata, empty or { var: NAME }' },
+        ),
         base_keep: z
           .array(fieldName)
           .optional()
@@ -133,7 +155,7 @@ const adminAuth = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('basic') }),
   z.strictObject({
     kind: z.literal('client_credentials'),
-    token_path: z.string().startsWith('/'),
+    token_path: z.string().regex(/^\//, 'a path starting with /'),
     scope: z.string().optional(),
     client_auth: z
       .enum(['client_secret_basic', 'client_secret_post'])

@@ -9,6 +9,14 @@ export interface Reference {
   readonly name: string;
 }
 
+/** Where something was written, as a path inside the mapping file (relative while compiling). */
+export type FilePath = readonly (string | number)[];
+
+/** A reference and the place of the template that makes it, so the loader can point at it. */
+export interface PlacedReference extends Reference {
+  readonly at: FilePath;
+}
+
 /** A template compiled once at load: literal parts and references, rendered per request. */
 export interface Template {
   readonly source: string;
@@ -22,8 +30,39 @@ export interface Template {
 const PLACEHOLDER = /\{([^{}]*)\}/g;
 const REFERENCE = /^(param|var)\.([A-Za-z_][A-Za-z0-9_]*)$/;
 
-/** Thrown at load for a malformed template, at run time for a value that is missing. */
-export class TemplateError extends Error {}
+/**
+ * Thrown at load for a malformed template, at run time for a value that is missing. At load,
+ * `at` is where the template was written (each compile step prefixes its own part).
+ */
+export class TemplateError extends Error {
+  constructor(
+    message: string,
+    readonly at: FilePath = [],
+  ) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/** Runs `compile`, prefixing `at` to the place of any template it refuses. */
+export function within<T>(at: FilePath, compile: () => T): T {
+  try {
+    return compile();
+  } catch (error) {
+    if (error instanceof TemplateError)
+      throw new TemplateError(error.message, [...at, ...error.at]);
+    throw error;
+  }
+}
+
+/** Compiles the template written at `at` and lists its references as made there. */
+export function compileTemplateAt(
+  at: FilePath,
+  source: string,
+): { template: Template; references: PlacedReference[] } {
+  const template = within(at, () => compileTemplate(source));
+  return { template, references: template.references.map((ref) => ({ ...ref, at })) };
+}
 
 export function compileTemplate(source: string): Template {
   const parts: (string | Reference)[] = [];

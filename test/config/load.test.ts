@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_MAPPINGS, loadConfigFile } from '../../src/config/load.js';
 import { FileError } from '../../src/config/yaml-source.js';
@@ -8,7 +9,9 @@ import { randomKey } from '../support/gateway.js';
 
 const KEY = randomKey();
 const ENV = { RAT_KEY: KEY, IAT: 'initial-token' };
+const STANDARD_MAPPING = readFileSync(join(BUNDLED_MAPPINGS, 'rfc7591.yaml'), 'utf8');
 
+/** Line numbers in the expectations below are lines of this file. */
 const VALID = `registration_tokens:
   keys:
     - { kid: k1, secret: { env: RAT_KEY } }
@@ -23,28 +26,50 @@ routes:
     backend: idp
     registration: { open: true }
 `;
+const NO_ADMIN = VALID.replace('    admin: { token: { env: IAT } }\n', '');
 
+/** Writes `text` as `gateway.yaml` into a new directory, with `extra` files beside it. */
 function write(text: string, extra: Record<string, string> = {}): string {
   const dir = mkdtempSync(join(tmpdir(), 'dcrgw-config-'));
-  for (const [name, content] of Object.entries(extra)) writeFileSync(join(dir, name), content);
+  for (const [name, content] of Object.entries(extra)) {
+    mkdirSync(dirname(join(dir, name)), { recursive: true });
+    writeFileSync(join(dir, name), content);
+  }
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, text);
   return file;
 }
 
-function problems(text: string, env: Record<string, string> = ENV): string[] {
-  const file = write(text);
+/** The loader's problems, one per line, with the config file as FILE and its folder as DIR. */
+function problems(
+  text: string,
+  env: Record<string, string> = ENV,
+  extra: Record<string, string> = {},
+): string[] {
+  const file = write(text, extra);
   try {
     loadConfigFile(file, env);
   } catch (error) {
     if (error instanceof FileError)
-      return error.message.split('\n').map((line) => line.replace(file, 'FILE'));
+      return error.message
+        .split('\n')
+        .map((line) => line.replaceAll(file, 'FILE').replaceAll(dirname(file), 'DIR'));
     throw error;
   }
   throw new Error('expected the config to be refused');
 }
 
-describe('loadConfigFile', () => {
+/** The standard mapping, authenticating to the backend as `adminAuth` says. */
+function mappingWithAdminAuth(adminAuth: string): string {
+  const changed = STANDARD_MAPPING.replace(
+    /admin_auth:\n {2}kind: bearer\n {2}optional: true[^\n]*/,
+    `admin_auth: ${adminAuth}`,
+  );
+  expect(changed).not.toBe(STANDARD_MAPPING);
+  return changed;
+}
+
+describe('loading a gateway config', () => {
   it('loads a valid config with defaults, secrets from the environment and the bundled mapping', () => {
     const config = loadConfigFile(write(VALID), ENV);
     expect(config.server).toStrictEqual({
@@ -60,43 +85,101 @@ describe('loadConfigFile', () => {
       readTtlSeconds: 60,
       commandTimeoutMs: 500,
     });
-    expect(config.tokens.keys).toStrictEqual([{ kid: 'k1', key: Buffer.from(KEY, 'base64url') }]);
+    expect(config.tokens).toStrictEqual({
+      keys: [{ kid: 'k1', key: Buffer.from(KEY, 'base64url') }],
+      ttlSeconds: undefined,
+    });
     const [backend] = config.backends;
     expect(backend!.mapping.id).toBe('rfc7591');
+    expect(backend!.baseUrl.href).toBe('https://idp.example/base');
     expect(backend!.params).toStrictEqual({ registration_path: '/register' });
     expect(backend!.admin.token).toBe('initial-token');
     expect(config.routes).toStrictEqual([
       { id: 'apps', prefix: '/apps', backend: 'idp', access: { kind: 'open' } },
     ]);
     expect(Object.isFrozen(config)).toBe(true);
+    expect(Object.isFrozen(config.server)).toBe(true);
   });
 
-  it('reads file secrets relative to the config file, and lets HOST, PORT and REDIS_URL override', () => {
-    const text = VALID.replace('{ env: IAT }', '{ file: iat.txt }');
-    const config = loadConfigFile(write(text, { 'iat.txt': 'from-a-file\n' }), {
-      ...ENV,
+  it('reads file secrets relative to the config file, not the working directory', () => {
+    const text = VALID.replace('{ env: IAT }', '{ file: secrets/iat.txt }').replace(
+      '{ env: RAT_KEY }',
+      '{ file: ./rat.key }',
+    );
+    const config = loadConfigFile(
+      write(text, { 'secrets/iat.txt': 'from-a-file\n', 'rat.key': `${KEY}\r\n` }),
+      {},
+    );
+    expect(config.backends[0]!.admin.token).toBe('from-a-file');
+    expect(config.tokens.keys[0]!.key).toStrictEqual(Buffer.from(KEY, 'base64url'));
+  });
+
+  it('hashes initial access tokens from secrets and takes them as sha256 too', () => {
+    const digest = createHash('sha256').update('second').digest();
+    const text = VALID.replace(
+      'registration: { open: true }',
+      `registration: { initial_access_tokens: [{ env: IAT }, { sha256: ${digest.toString('hex')} }] }`,
+    );
+    expect(loadConfigFile(write(text), ENV).routes[0]!.access).toStrictEqual({
+      kind: 'initial_access_token',
+      sha256: [createHash('sha256').update('initial-token').digest(), digest],
+    });
+  });
+
+  it('lets HOST, PORT and REDIS_URL override the file; empty counts as unset', () => {
+    const file = write(
+      VALID.replace(
+        'backends:',
+        'server: { host: ::1, port: 7000 }\ncache: { redis_url: { env: R } }\nbackends:',
+      ),
+    );
+    const env = { ...ENV, R: 'redis://file:6379' };
+    const overridden = loadConfigFile(file, {
+      ...env,
       HOST: '0.0.0.0',
       PORT: '9000',
-      REDIS_URL: 'redis://cache:6379',
+      REDIS_URL: 'redis://env:6379',
     });
-    expect(config.backends[0]!.admin.token).toBe('from-a-file');
-    expect([config.server.host, config.server.port, config.cache.redisUrl]).toStrictEqual([
-      '0.0.0.0',
-      9000,
-      'redis://cache:6379',
+    expect([
+      overridden.server.host,
+      overridden.server.port,
+      overridden.cache.redisUrl,
+    ]).toStrictEqual(['0.0.0.0', 9000, 'redis://env:6379']);
+    const empty = loadConfigFile(file, { ...env, HOST: '', PORT: '', REDIS_URL: '' });
+    expect([empty.server.host, empty.server.port, empty.cache.redisUrl]).toStrictEqual([
+      '::1',
+      7000,
+      'redis://file:6379',
     ]);
-    expect(() => loadConfigFile(write(VALID), { ...ENV, PORT: 'eighty' })).toThrow(
-      new FileError('PORT: expected an integer from 0 to 65535, got "eighty"'),
-    );
+    expect(loadConfigFile(file, { ...env, PORT: '0' }).server.port).toBe(0);
   });
 
-  it('refuses inline secrets, naming file, line, path and expectation', () => {
+  it.each(['eighty', ' 80', '1e3', '0x50', '-1', '65536', '8080.0'])('refuses PORT=%j', (port) => {
+    expect(() => loadConfigFile(write(VALID), { ...ENV, PORT: port })).toThrow(
+      new FileError(`PORT: expected an integer from 0 to 65535, got "${port}"`),
+    );
+  });
+});
+
+describe('refusing a gateway config: file, line, column, path and expectation', () => {
+  it('an inline secret', () => {
     expect(problems(VALID.replace('{ token: { env: IAT } }', '{ token: s3cret }'))).toStrictEqual([
       'FILE:8:21: backends.idp.admin.token: expected { env: NAME } or { file: PATH } (secrets are never written inline)',
     ]);
   });
 
-  it('reports every problem at once', () => {
+  it('schema problems, all at once', () => {
+    const text = VALID.replace('prefix: /apps', 'prefix: apps/')
+      .replace('https://idp.example/base', 'ftp://idp.example')
+      .concat('extra: true\n');
+    expect(problems(text)).toStrictEqual([
+      'FILE:7:15: backends.idp.base_url: an absolute http(s) URL',
+      'FILE:11:13: routes.apps.prefix: a path such as /idp or /tenants/a (no trailing slash)',
+      'FILE:14:1: (top level): Unrecognized key: "extra"',
+    ]);
+  });
+
+  it('names, secrets and the environment, all at once', () => {
     const text = VALID.replace('backend: idp', 'backend: nowhere')
       .replace('{ env: IAT }', '{ env: UNSET }')
       .replace('mapping: rfc7591', 'mapping: rfc7591\n    parameters: { setupId: x }')
@@ -104,73 +187,101 @@ describe('loadConfigFile', () => {
         '{ kid: k1, secret: { env: RAT_KEY } }',
         '{ kid: k1, secret: { file: missing.key } }',
       );
-    expect(problems(text)).toStrictEqual([
+    expect(problems(text, { ...ENV, PORT: 'eighty' })).toStrictEqual([
       'FILE:7:28: backends.idp.parameters.setupId: mapping rfc7591 has no parameter setupId (it has: registration_path)',
       'FILE:9:21: backends.idp.admin.token: environment variable UNSET is not set',
       'FILE:13:14: routes.apps.backend: no backend named nowhere',
       'FILE:3:26: registration_tokens.keys.0.secret: secret file missing.key cannot be read (ENOENT)',
+      'PORT: expected an integer from 0 to 65535, got "eighty"',
     ]);
   });
 
-  it('checks the admin credentials against what the mapping authenticates with', () => {
-    const standard = readFileSync(join(BUNDLED_MAPPINGS, 'rfc7591.yaml'), 'utf8');
-    const basic = standard.replace(
-      /admin_auth:\n {2}kind: bearer\n {2}optional: true[^\n]*/,
-      'admin_auth: { kind: basic }',
+  it('an environment variable set to the empty string', () => {
+    expect(problems(VALID, { ...ENV, IAT: '' })).toStrictEqual([
+      'FILE:8:21: backends.idp.admin.token: environment variable IAT is not set',
+    ]);
+  });
+
+  it('a key that is not 32 bytes, and a kid used twice', () => {
+    const text = VALID.replace(
+      '    - { kid: k1, secret: { env: RAT_KEY } }\n',
+      '    - { kid: k1, secret: { env: RAT_KEY } }\n    - { kid: k1, secret: { env: SHORT } }\n',
     );
-    expect(basic).not.toBe(standard);
-    const file = write(VALID.replace('mapping: rfc7591', 'mapping: ./basic.yaml'), {
-      'basic.yaml': basic,
-    });
-    expect(() => loadConfigFile(file, ENV)).toThrow(
-      new FileError(
-        [
-          `${file}:8:12: backends.idp.admin: mapping rfc7591 authenticates with basic: admin.username is required`,
-          `${file}:8:12: backends.idp.admin: mapping rfc7591 authenticates with basic: admin.password is required`,
-        ].join('\n'),
+    expect(problems(text, { ...ENV, SHORT: 'c2hvcnQ' })).toStrictEqual([
+      'FILE:4:14: registration_tokens.keys.1.kid: k1 is used by another key',
+      'FILE:4:26: registration_tokens.keys.1.secret: expected base64url of exactly 32 bytes (e.g. openssl rand -base64 32)',
+    ]);
+  });
+
+  it.each([
+    ['bearer', '{ kind: bearer }', ['token']],
+    ['basic', '{ kind: basic }', ['username', 'password']],
+    [
+      'client_credentials',
+      '{ kind: client_credentials, token_path: /token }',
+      ['client_id', 'client_secret'],
+    ],
+  ])('a missing admin credential for %s', (kind, adminAuth, fields) => {
+    const text = NO_ADMIN.replace('mapping: rfc7591', 'mapping: ./m.yaml');
+    expect(problems(text, ENV, { 'm.yaml': mappingWithAdminAuth(adminAuth) })).toStrictEqual(
+      fields.map(
+        (field) =>
+          `FILE:6:5: backends.idp.admin: mapping rfc7591 authenticates with ${kind}: admin.${field} is required`,
       ),
     );
   });
 
+  it('a mapping file that cannot be read, or is invalid, with the mapping’s own location', () => {
+    expect(problems(VALID.replace('mapping: rfc7591', 'mapping: ./nope.yaml'))).toStrictEqual([
+      'FILE:6:14: backends.idp.mapping: mapping ./nope.yaml is invalid:',
+      'DIR/nope.yaml: cannot be read (ENOENT)',
+    ]);
+    const invalid = STANDARD_MAPPING.replace('format_version: 1', 'format_version: 2');
+    expect(
+      problems(VALID.replace('mapping: rfc7591', 'mapping: maps/v2.yaml'), ENV, {
+        'maps/v2.yaml': invalid,
+      }),
+    ).toStrictEqual([
+      'FILE:6:14: backends.idp.mapping: mapping maps/v2.yaml is invalid:',
+      'DIR/maps/v2.yaml:2:17: format_version: Invalid input: expected 1',
+    ]);
+  });
+
   it.each([
     [
-      'a short key',
-      VALID,
-      { ...ENV, RAT_KEY: 'c2hvcnQ' },
-      /registration_tokens\.keys\.0\.secret: expected base64url of exactly 32 bytes/,
+      'an unknown mapping id',
+      VALID.replace('mapping: rfc7591', 'mapping: keycloak'),
+      [
+        'FILE:6:14: backends.idp.mapping: mapping keycloak is invalid:',
+        `${join(BUNDLED_MAPPINGS, 'keycloak.yaml')}: cannot be read (ENOENT)`,
+      ],
     ],
     [
-      'a missing admin credential',
-      VALID.replace('    admin: { token: { env: IAT } }\n', '').replace('rfc7591', './basic.yaml'),
-      ENV,
-      /backends\.idp\.mapping: mapping \.\/basic\.yaml is invalid/,
+      'a mapping that is neither an id nor a .yaml path',
+      VALID.replace('mapping: rfc7591', 'mapping: ../etc/passwd'),
+      ['FILE:6:14: backends.idp.mapping: expected a bundled mapping id or a path ending in .yaml'],
+    ],
+    [
+      'an unknown mapping parameter',
+      VALID.replace('mapping: rfc7591', 'mapping: rfc7591\n    parameters: { realm: x }'),
+      [
+        'FILE:7:26: backends.idp.parameters.realm: mapping rfc7591 has no parameter realm (it has: registration_path)',
+      ],
     ],
     [
       'capabilities beyond the mapping',
       VALID.replace(
         'mapping: rfc7591',
-        'mapping: rfc7591\n    capabilities: { grant_types: [password] }',
+        'mapping: rfc7591\n    capabilities: { grant_types: [password, authorization_code, ciba] }',
       ),
-      ENV,
-      /backends\.idp\.capabilities\.grant_types: mapping rfc7591 does not support password/,
+      [
+        'FILE:7:34: backends.idp.capabilities.grant_types: mapping rfc7591 does not support password, ciba',
+      ],
     ],
     [
-      'an unknown mapping id',
-      VALID.replace('mapping: rfc7591', 'mapping: keycloak'),
-      ENV,
-      /backends\.idp\.mapping: mapping keycloak is invalid:\n.*keycloak\.yaml: cannot be read \(ENOENT\)/,
-    ],
-    [
-      'a mapping name that is neither id nor file',
-      VALID.replace('mapping: rfc7591', 'mapping: ../etc/passwd'),
-      ENV,
-      /backends\.idp\.mapping: expected a bundled mapping id or a path ending in \.yaml/,
-    ],
-    [
-      'a bad prefix',
-      VALID.replace('prefix: /apps', 'prefix: apps/'),
-      ENV,
-      /routes\.apps\.prefix: a path such as \/idp or \/tenants\/a \(no trailing slash\)/,
+      'a route naming an unknown backend',
+      VALID.replace('backend: idp', 'backend: idq'),
+      ['FILE:12:14: routes.apps.backend: no backend named idq'],
     ],
     [
       'a duplicate prefix',
@@ -178,16 +289,21 @@ describe('loadConfigFile', () => {
         'routes:',
         'routes:\n  other: { prefix: /apps, backend: idp, registration: { open: true } }',
       ),
-      ENV,
-      /routes\.apps\.prefix: \/apps is used by another route/,
+      ['FILE:12:13: routes.apps.prefix: /apps is used by another route'],
     ],
-    [
-      'a non-http base URL',
-      VALID.replace('https://idp.example/base', 'ftp://idp.example'),
-      ENV,
-      /backends\.idp\.base_url: an absolute http\(s\) URL/,
-    ],
-  ])('refuses %s', (_name, text, env, message) => {
-    expect(problems(text, env).join('\n')).toMatch(message);
+  ])('%s', (_name, text, expected) => {
+    expect(problems(text)).toStrictEqual(expected);
+  });
+
+  it('a missing required mapping parameter', () => {
+    const mapping = STANDARD_MAPPING.replace(
+      'parameters:\n',
+      'parameters:\n  realm:\n    description: the realm clients live in\n    required: true\n',
+    );
+    expect(
+      problems(VALID.replace('mapping: rfc7591', 'mapping: ./m.yaml'), ENV, { 'm.yaml': mapping }),
+    ).toStrictEqual([
+      'FILE:6:5: backends.idp.parameters: mapping rfc7591 needs parameter realm: the realm clients live in',
+    ]);
   });
 });

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
+import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
 import { MAIN } from '../support/process.js';
 
 /** `dcr-gateway check-mappings`: the offline check operators run before deploying a mapping. */
@@ -13,19 +14,19 @@ const run = (args: string[]) =>
     (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
   );
 
-it('passes the bundled mappings, running their examples', async () => {
-  expect(await run(['check-mappings'])).toStrictEqual({
+it.each([
+  ['no folder argument', []],
+  ['the bundled folder named', [BUNDLED_MAPPINGS]],
+])('passes the bundled mappings with %s, running their examples', async (_name, dir) => {
+  expect(await run(['check-mappings', ...dir])).toStrictEqual({
     code: 0,
     stdout: 'ok   rfc7591.yaml (3 examples)\n',
   });
 });
 
-it('fails a folder holding a broken mapping and an example that no longer holds', async () => {
+it('fails a folder holding broken mappings and an example that no longer holds', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dcrgw-mappings-'));
-  const standard = readFileSync(
-    resolve(import.meta.dirname, '../../mappings/rfc7591.yaml'),
-    'utf8',
-  );
+  const standard = readFileSync(join(BUNDLED_MAPPINGS, 'rfc7591.yaml'), 'utf8');
   writeFileSync(join(dir, 'a-broken.yaml'), standard.replace('expect: [201]', 'expect: created'));
   writeFileSync(
     join(dir, 'b-drifted.yaml'),
@@ -34,15 +35,23 @@ it('fails a folder holding a broken mapping and an example that no longer holds'
       'client_secret: s2\n      client_id_issued_at',
     ),
   );
-  const line = standard.split('\n').findIndex((text) => text.includes('expect: [201]')) + 1;
+  writeFileSync(
+    join(dir, 'c-template.yaml'),
+    standard.replace("path: '{param.registration_path}'", "path: '/{foo}'"),
+  );
+  const lineOf = (needle: string) =>
+    standard.split('\n').findIndex((text) => text.includes(needle)) + 1;
   const { code, stdout } = await run(['check-mappings', dir]);
   expect(code).toBe(1);
   const lines = stdout.trimEnd().split('\n');
   expect(lines[0]).toBe(
-    `FAIL ${join(dir, 'a-broken.yaml')}:${line}:17: operations.create.calls.0.expect: Invalid input: expected array, received string`,
+    `FAIL ${join(dir, 'a-broken.yaml')}:${lineOf('expect: [201]')}:17: operations.create.calls.0.expect: Invalid input: expected array, received string`,
   );
   expect(lines[1]).toMatch(
     /^FAIL b-drifted\.yaml: create sends the registered metadata and keeps the vendor's management handles: result \{.*"client_secret":"s1".*\}, expected \{.*"client_secret":"s2".*\}$/,
   );
-  expect(lines).toHaveLength(2);
+  expect(lines[2]).toBe(
+    `FAIL ${join(dir, 'c-template.yaml')}:${lineOf("path: '{param")}:15: operations.create.calls.0.path: "{foo}" is not {param.NAME} or {var.NAME}`,
+  );
+  expect(lines).toHaveLength(3);
 });

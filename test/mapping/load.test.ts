@@ -6,10 +6,16 @@ import { loadMapping, loadMappingSource } from '../../src/mapping/index.js';
 
 const BUNDLED = resolve(import.meta.dirname, '../../mappings/rfc7591.yaml');
 const STANDARD = readFileSync(BUNDLED, 'utf8');
+const RULE_NAMES =
+  'rename, set, default, drop, keep, enum_map, scope_to_list, list_to_scope, to_string, ' +
+  'to_number, to_boolean, millis_to_seconds, drop_empty';
 
-function problems(text: string): string {
+const load = (text: string) => loadMappingSource(parseYaml('m.yaml', text));
+
+/** The loader's message for `text`, which it must refuse. */
+function refusal(text: string): string {
   try {
-    loadMappingSource(parseYaml('m.yaml', text));
+    load(text);
   } catch (error) {
     if (error instanceof FileError) return error.message;
     throw error;
@@ -23,94 +29,224 @@ function edited(from: string, to: string): string {
   return STANDARD.replace(from, to);
 }
 
-describe('loadMapping', () => {
-  it('loads, compiles and freezes the bundled standard mapping', () => {
+/** `m.yaml:LINE:COLUMN` where `needle` first starts in `text`, `offset` characters into it. */
+function at(text: string, needle: string, offset = 0): string {
+  const index = text.indexOf(needle);
+  expect(index, `${needle} is in the text`).toBeGreaterThanOrEqual(0);
+  const lines = text.slice(0, index + offset).split('\n');
+  return `m.yaml:${lines.length}:${lines.at(-1)!.length + 1}`;
+}
+
+const CREATE_PATH = "path: '{param.registration_path}'";
+const READ_BEARER = "auth: { bearer: '{var.registration_access_token}' }\n        expect: [200]";
+const CREATE_KEEP = 'keep: [registration_access_token, registration_client_uri]';
+
+describe('loading a mapping', () => {
+  it('loads, compiles and deeply freezes the bundled standard mapping', () => {
     const mapping = loadMapping(BUNDLED);
     expect(mapping.id).toBe('rfc7591');
     expect(mapping.hash).toMatch(/^[0-9a-f]{16}$/);
     expect(Object.keys(mapping.operations)).toStrictEqual(['create', 'read', 'update', 'delete']);
-    expect(Object.isFrozen(mapping)).toBe(true);
-    expect(Object.isFrozen(mapping.capabilities.grant_types)).toBe(true);
-    expect(Object.isFrozen(mapping.operations.create!.calls[0])).toBe(true);
-  });
-
-  it('reports YAML syntax errors and duplicate keys with their line', () => {
-    expect(problems('format_version: 1\nid: [unclosed\n')).toMatch(/^m\.yaml:\d+:\d+: /);
-    expect(problems('format_version: 1\nformat_version: 1\n')).toMatch(
-      /^m\.yaml:2:1: Map keys must be unique/,
+    expect(mapping.examples).toHaveLength(3);
+    for (const part of [
+      mapping,
+      mapping.operations,
+      mapping.operations.create!.calls,
+      mapping.operations.create!.calls[0],
+      mapping.capabilities.grant_types,
+      mapping.parameters.registration_path,
+      mapping.examples[0]!.calls[0]!.request,
+    ])
+      expect(Object.isFrozen(part)).toBe(true);
+    expect(() => (mapping.capabilities.grant_types as string[]).push('password')).toThrow(
+      TypeError,
     );
   });
 
-  it('names file, line, path and expectation for every schema problem at once', () => {
+  it('hashes the text, so an edited mapping never reads cache entries of the old one', () => {
+    expect(load(STANDARD).hash).toBe(loadMapping(BUNDLED).hash);
+    expect(load(`${STANDARD}# edited\n`).hash).not.toBe(load(STANDARD).hash);
+  });
+
+  it('lets result rules use what their own call captured', () => {
+    const text = edited(
+      'result: {}',
+      "result: { rules: [{ set: { uri: '{var.registration_client_uri}' } }] }",
+    );
+    expect(load(text).operations.create!.calls[0]!.result).toBeTypeOf('function');
+  });
+
+  it('captures own members and array indexes of the vendor body only', () => {
+    const text = edited(
+      'registration_client_uri: registration_client_uri\n        result',
+      'registration_client_uri: links.0.toString\n        result',
+    ).replace('client_id: client_id', 'client_id: ids.0');
+    const { capture } = load(text).operations.create!.calls[0]!;
+    expect(capture({ ids: ['c1'], links: [{}] })).toStrictEqual({ client_id: 'c1' });
+    expect(capture({ ids: 'c1' })).toStrictEqual({});
+  });
+});
+
+describe('refusing a mapping: file, line, column, path and expectation', () => {
+  it('YAML syntax errors and duplicate keys', () => {
+    expect(refusal('format_version: 1\nid: [unclosed\n')).toBe(
+      'm.yaml:3:1: Flow sequence in block collection must be sufficiently indented and end with a ]',
+    );
+    expect(refusal('format_version: 1\nformat_version: 1\n')).toBe(
+      'm.yaml:2:1: Map keys must be unique',
+    );
+    expect(refusal('id: *nowhere\n')).toBe(
+      'm.yaml: Unresolved alias (the anchor must be set before the alias): nowhere',
+    );
+  });
+
+  it('a wrong format_version and an unknown top-level key, reported together', () => {
     const text = edited('format_version: 1', 'format_version: 2\nsurprise: true');
-    expect(problems(text).split('\n')).toStrictEqual([
-      'm.yaml:2:17: format_version: Invalid input: expected 1',
-      'm.yaml:2:1: (top level): Unrecognized key: "surprise"',
+    expect(refusal(text)).toBe(
+      [
+        'm.yaml:2:17: format_version: Invalid input: expected 1',
+        'm.yaml:3:1: (top level): Unrecognized key: "surprise"',
+      ].join('\n'),
+    );
+  });
+
+  it('a call with both path and url', () => {
+    const text = edited(CREATE_PATH, `${CREATE_PATH}\n        url: '{var.x}'`);
+    expect(refusal(text)).toBe(
+      `${at(text, '- name: register', 2)}: operations.create.calls.0: exactly one of path or url`,
+    );
+  });
+
+  it('an unknown transform, and a known one with a wrong value', () => {
+    const unknown = edited(
+      '- set: { client_id:',
+      '- squash: [client_id]\n            - set: { client_id:',
+    );
+    expect(refusal(unknown)).toBe(
+      `${at(unknown, 'squash')}: operations.update.calls.0.body.rules.0: expected an object with exactly one of: ${RULE_NAMES}`,
+    );
+    const wrong = edited("- set: { client_id: '{var.client_id}' }", '- drop: client_id');
+    expect(refusal(wrong)).toBe(
+      `${at(wrong, 'drop:')}: operations.update.calls.0.body.rules.0: drop: Invalid input: expected array, received string`,
+    );
+  });
+
+  it('a malformed template, where it is written', () => {
+    const inPath = edited(CREATE_PATH, "path: '/{foo}'");
+    expect(refusal(inPath)).toBe(
+      `${at(inPath, "'/{foo}'")}: operations.create.calls.0.path: "{foo}" is not {param.NAME} or {var.NAME}`,
+    );
+    const inRule = edited("{ client_id: '{var.client_id}' }", "{ client_id: '{client}' }");
+    expect(refusal(inRule)).toBe(
+      `${at(inRule, "'{client}'")}: operations.update.calls.0.body.rules.0.set.client_id: "{client}" is not {param.NAME} or {var.NAME}`,
+    );
+  });
+
+  it('an undeclared parameter', () => {
+    const text = edited(CREATE_PATH, "path: '{param.nope}'");
+    expect(refusal(text)).toBe(
+      `${at(text, "'{param.nope}'")}: operations.create.calls.0.path: {param.nope} is not declared under parameters`,
+    );
+  });
+
+  it('a var neither kept in the RAT nor captured earlier', () => {
+    const read = edited(READ_BEARER, READ_BEARER.replace('registration_access_token', 'sauce'));
+    expect(refusal(read)).toBe(
+      `${at(read, "'{var.sauce}'")}: operations.read.calls.0.auth.bearer: {var.sauce} is neither kept in the RAT nor captured before it is used`,
+    );
+    // In create nothing is kept yet: the first call cannot use what it will capture.
+    const create = edited(CREATE_PATH, "path: '{param.registration_path}/{var.client_id}'");
+    expect(refusal(create)).toMatch(
+      /^m\.yaml:\d+:15: operations\.create\.calls\.0\.path: \{var\.client_id\} is neither kept/,
+    );
+    const from = edited(
+      'from: metadata\n          rules',
+      'from: { var: current }\n          rules',
+    );
+    expect(refusal(from)).toBe(
+      `${at(from, 'current }')}: operations.update.calls.0.body.from.var: var current is not available here`,
+    );
+  });
+
+  it('a create that captures no client_id', () => {
+    const text = edited('          client_id: client_id\n', '');
+    expect(refusal(text)).toBe(
+      `${at(text, 'calls:')}: operations.create: a create call must capture client_id`,
+    );
+  });
+
+  it('an operation without exactly one result call (none for delete)', () => {
+    const two = edited(
+      'result: {}\n',
+      "result: {}\n      - name: again\n        method: GET\n        url: '{var.registration_client_uri}'\n        expect: [200]\n        result: {}\n",
+    );
+    expect(refusal(two)).toBe(
+      `${at(two, 'calls:')}: operations.create: needs exactly one call with result, found 2`,
+    );
+    const none = edited(
+      '        capture:\n          registration_access_token: registration_access_token\n        result: {}\n    keep: [registration_access_token]\n\n  update:',
+      '    keep: [registration_access_token]\n\n  update:',
+    );
+    expect(refusal(none)).toMatch(
+      /^m\.yaml:\d+:5: operations\.read: needs exactly one call with result, found 0$/,
+    );
+    const deleted = edited('expect: [204]', 'expect: [204]\n        result: {}');
+    expect(refusal(deleted)).toMatch(
+      /^m\.yaml:\d+:5: operations\.delete: no call may have a result, found 1$/,
+    );
+  });
+
+  it('a kept var that the operation cannot keep', () => {
+    const text = edited(CREATE_KEEP, CREATE_KEEP.replace(']', ', ghost]'));
+    expect(refusal(text)).toBe(
+      `${at(text, 'ghost')}: operations.create.keep.2: ghost is not a var this operation can keep`,
+    );
+    const read = edited(
+      'keep: [registration_access_token]',
+      'keep: [registration_access_token, entity]',
+    );
+    expect(refusal(read)).toMatch(
+      /^m\.yaml:\d+:39: operations\.read\.keep\.1: entity is not a var this operation can keep$/,
+    );
+  });
+
+  it('a url that is not exactly one var', () => {
+    const text = edited(
+      `url: '{var.registration_client_uri}'\n        ${READ_BEARER}`,
+      `url: 'https://idp.example/{var.client_id}'\n        ${READ_BEARER}`,
+    );
+    expect(refusal(text)).toBe(
+      `${at(text, "'https://idp.example/{var.client_id}'")}: operations.read.calls.0.url: url must be exactly one {var.NAME} captured from the vendor`,
+    );
+  });
+
+  it('every cross-reference problem at once', () => {
+    const text = edited(CREATE_PATH, "path: '{param.nope}'").replace(
+      CREATE_KEEP,
+      CREATE_KEEP.replace(']', ', ghost]'),
+    );
+    expect(refusal(text).split('\n')).toStrictEqual([
+      expect.stringMatching(
+        /^m\.yaml:\d+:\d+: operations\.create\.calls\.0\.path: \{param\.nope\}/,
+      ),
+      expect.stringMatching(/^m\.yaml:\d+:\d+: operations\.create\.keep\.2: ghost is not/),
     ]);
   });
 
   it.each([
+    ['auth', 'auth: admin', 'auth: root', 'root', 'expected admin, none or { bearer: TEMPLATE }'],
     [
-      'a call with both path and url',
-      [
-        "path: '{param.registration_path}'",
-        "path: '{param.registration_path}'\n        url: '{var.x}'",
-      ],
-      /operations\.create\.calls\.0: exactly one of path or url/,
+      'body.from',
+      'body: { from: metadata }',
+      'body: { from: request }',
+      'request',
+      'expected metadata, empty or { var: NAME }',
     ],
-    [
-      'an unknown transform',
-      ['- set: { client_id:', '- squash: [client_id]\n            - set: { client_id:'],
-      /m\.yaml:\d+:\d+: operations\.update\.calls\.0\.body\.rules\.0: /,
-    ],
-    [
-      'a malformed template',
-      ["path: '{param.registration_path}'", "path: '/{foo}'"],
-      /"\{foo\}" is not \{param\.NAME\} or \{var\.NAME\}/,
-    ],
-    [
-      'an undeclared parameter',
-      ["path: '{param.registration_path}'", "path: '{param.nope}'"],
-      /m\.yaml:\d+:\d+: operations\.create\.calls\.0: \{param\.nope\} is not declared under parameters/,
-    ],
-    [
-      'a var nobody captured',
-      [
-        "auth: { bearer: '{var.registration_access_token}' }\n        expect: [200]",
-        "auth: { bearer: '{var.secret_sauce}' }\n        expect: [200]",
-      ],
-      /operations\.read\.calls\.0: \{var\.secret_sauce\} is neither kept in the RAT nor captured by an earlier call/,
-    ],
-    [
-      'a create that captures no client_id',
-      ['          client_id: client_id\n', ''],
-      /operations\.create: a create call must capture client_id/,
-    ],
-    [
-      'a read without a result call',
-      [
-        '        capture:\n          registration_access_token: registration_access_token\n        result: {}\n    keep: [registration_access_token]\n\n  update:',
-        '    keep: [registration_access_token]\n\n  update:',
-      ],
-      /operations\.read: needs exactly 1 call with result, found 0/,
-    ],
-    [
-      'a kept var that is not captured',
-      [
-        'keep: [registration_access_token, registration_client_uri]',
-        'keep: [registration_access_token, registration_client_uri, ghost]',
-      ],
-      /operations\.create\.keep: ghost is not a var this operation can keep/,
-    ],
-    [
-      'a url that is not one captured var',
-      [
-        "url: '{var.registration_client_uri}'\n        auth: { bearer: '{var.registration_access_token}' }\n        expect: [200]",
-        "url: 'https://idp.example/{var.client_id}'\n        auth: { bearer: '{var.registration_access_token}' }\n        expect: [200]",
-      ],
-      /operations\.read\.calls\.0\.url: url must be exactly one \{var\.NAME\} captured from the vendor/,
-    ],
-  ])('refuses %s', (_name, [from, to], message) => {
-    expect(problems(edited(from!, to!))).toMatch(message);
+    ['expect.0', 'expect: [201]', 'expect: [302]', '302', 'Too big: expected number to be <=299'],
+  ])('a wrong create call member: %s', (path, from, to, value, message) => {
+    const text = edited(from, to);
+    expect(refusal(text)).toBe(
+      `${at(text, to, to.indexOf(value))}: operations.create.calls.0.${path}: ${message}`,
+    );
   });
 });

@@ -1,121 +1,165 @@
 import { describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/mapping/rules.js';
 import type { FieldRule } from '../../src/mapping/schema.js';
-import { compileTemplate, TemplateError } from '../../src/mapping/template.js';
+import { TemplateError } from '../../src/mapping/template.js';
 
 const scope = { params: { setupId: 's/1', module: 'oauthv2' }, vars: { entity: 'e/42', n: 7 } };
-const apply = (rules: FieldRule[], record: Record<string, unknown>) =>
-  compileRules(rules)(record, scope);
+type Json = Record<string, unknown>;
 
 describe('field rules', () => {
-  it.each<[string, FieldRule[], Record<string, unknown>, Record<string, unknown>]>([
+  it.each<[string, FieldRule[], Json, Json]>([
     [
-      'rename',
-      [{ rename: { scope: 'scopes', absent: 'x' } }],
-      { scope: 'a', k: 1 },
-      { scopes: 'a', k: 1 },
+      'rename, also over an existing member',
+      [{ rename: { scope: 'scopes', name: 'client_name', absent: 'x' } }],
+      { scope: 'a', name: 'n', client_name: 'old', k: 1 },
+      { scopes: 'a', client_name: 'n', k: 1 },
     ],
     [
-      'set (templates)',
-      [{ set: { setup: '{param.setupId}', id: 'x-{var.entity}', flag: true } }],
+      'set: templates render, other JSON values are constants',
+      [{ set: { setup: '{param.setupId}', id: 'x-{var.entity}', flag: true, tags: ['a'] } }],
       { flag: false },
-      { flag: true, setup: 's/1', id: 'x-e/42' },
+      { flag: true, setup: 's/1', id: 'x-e/42', tags: ['a'] },
     ],
     [
-      'default',
-      [{ default: { client_name: 'dcr {var.n}', scope: 'openid' } }],
-      { scope: 'email' },
-      { scope: 'email', client_name: 'dcr 7' },
-    ],
-    ['drop', [{ drop: ['a', 'b'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
-    ['keep', [{ keep: ['c'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
-    [
-      'enum_map on strings and arrays',
-      [{ enum_map: { app: { web: 'WEB' }, types: { code: 'CODE' } } }],
-      { app: 'web', types: ['code', 'token'] },
-      { app: 'WEB', types: ['CODE', 'token'] },
+      'default: only where the member is absent or undefined',
+      [{ default: { client_name: 'dcr {var.n}', scope: 'openid', logo: 'l', uri: null } }],
+      { scope: 'email', logo: undefined, uri: 'u' },
+      { scope: 'email', logo: 'l', uri: 'u', client_name: 'dcr 7' },
     ],
     [
-      'scope_to_list',
+      'default: members named like Object.prototype properties are absent too',
+      [{ default: { constructor: 'c', toString: 't' } }],
+      {},
+      { constructor: 'c', toString: 't' },
+    ],
+    ['drop', [{ drop: ['a', 'b', 'absent'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
+    ['keep', [{ keep: ['c', 'absent'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
+    [
+      'enum_map on strings and arrays; unknown values stay',
+      [{ enum_map: { app: { web: 'WEB' }, types: { code: 'CODE' }, n: { '1': 'one' } } }],
+      { app: 'web', types: ['code', 'token'], n: 1 },
+      { app: 'WEB', types: ['CODE', 'token'], n: 1 },
+    ],
+    [
+      'enum_map leaves other values alone',
+      [{ enum_map: { app: { native: 'NATIVE' } } }],
+      { app: 'web' },
+      { app: 'web' },
+    ],
+    [
+      'scope_to_list splits on spaces',
       [{ scope_to_list: { from: 'scope', to: 'scopes' } }],
-      { scope: 'openid  email' },
+      { scope: ' openid  email ' },
       { scopes: ['openid', 'email'] },
     ],
     [
-      'list_to_scope',
+      'scope_to_list moves a value that is already a list as it is',
+      [{ scope_to_list: { from: 'scope', to: 'scopes' } }],
+      { scope: ['openid'] },
+      { scopes: ['openid'] },
+    ],
+    [
+      'scope_to_list ignores an absent member',
+      [{ scope_to_list: { from: 'scope', to: 'scopes' } }],
+      { a: 1 },
+      { a: 1 },
+    ],
+    [
+      'list_to_scope joins with spaces',
       [{ list_to_scope: { from: 'scopes', to: 'scope' } }],
       { scopes: ['openid', 'email'] },
       { scope: 'openid email' },
     ],
     [
-      'to_string',
-      [{ to_string: ['par', 'n', 's'] }],
-      { par: false, n: 0, s: 'x' },
-      { par: 'false', n: '0', s: 'x' },
+      'list_to_scope of an empty list is the empty string',
+      [{ list_to_scope: { from: 'scopes', to: 'scope' } }],
+      { scopes: [] },
+      { scope: '' },
     ],
     [
-      'to_number',
-      [{ to_number: ['a', 'b', 'c'] }],
-      { a: '0', b: 'x', c: '' },
-      { a: 0, b: 'x', c: '' },
+      'to_string: numbers and booleans only',
+      [{ to_string: ['par', 'n', 's', 'nil', 'absent'] }],
+      { par: false, n: 0, s: 'x', nil: null },
+      { par: 'false', n: '0', s: 'x', nil: null },
     ],
     [
-      'to_boolean',
-      [{ to_boolean: ['a', 'b', 'c'] }],
-      { a: 'true', b: 'false', c: 'yes' },
-      { a: true, b: false, c: 'yes' },
+      'to_number: numeric strings only',
+      [{ to_number: ['a', 'b', 'c', 'd', 'e', 'f', 'absent'] }],
+      { a: '0', b: 'x', c: '', d: ' 12 ', e: 'Infinity', f: '1.5' },
+      { a: 0, b: 'x', c: '', d: 12, e: 'Infinity', f: 1.5 },
     ],
     [
-      'millis_to_seconds',
-      [{ millis_to_seconds: ['ms', 's'] }],
-      { ms: 1732270000123, s: 1732270000 },
-      { ms: 1732270000, s: 1732270000 },
+      'to_boolean: exactly "true" and "false"',
+      [{ to_boolean: ['a', 'b', 'c', 'd'] }],
+      { a: 'true', b: 'false', c: 'TRUE', d: 1 },
+      { a: true, b: false, c: 'TRUE', d: 1 },
     ],
     [
-      'drop_empty',
+      'millis_to_seconds: from 1e11 on a number is milliseconds, below it seconds already',
+      [{ millis_to_seconds: ['ms', 's', 'edge', 'below', 'zero', 'text'] }],
+      { ms: 1732270000999, s: 1732270000, edge: 1e11, below: 99_999_999_999, zero: 0, text: '1' },
+      { ms: 1732270000, s: 1732270000, edge: 1e8, below: 99_999_999_999, zero: 0, text: '1' },
+    ],
+    [
+      'drop_empty: null, "" and [] only',
       [{ drop_empty: true }],
-      { a: null, b: '', c: [], d: 0, e: false },
-      { d: 0, e: false },
+      { a: null, b: '', c: [], d: 0, e: false, f: {}, g: ' ' },
+      { d: 0, e: false, f: {}, g: ' ' },
     ],
-    ['rules in order', [{ rename: { a: 'b' } }, { drop: ['a'] }], { a: 1 }, { b: 1 }],
+    [
+      'rules apply in order',
+      [{ rename: { a: 'b' } }, { drop: ['a'] }, { default: { a: 2 } }],
+      { a: 1 },
+      { b: 1, a: 2 },
+    ],
+    ['no rules copy the record', [], { a: 1 }, { a: 1 }],
   ])('%s', (_name, rules, input, output) => {
-    const frozen = structuredClone(input);
-    expect(apply(rules, input)).toStrictEqual(output);
-    expect(input).toStrictEqual(frozen); // the input is never mutated
+    const before = structuredClone(input);
+    const result = compileRules(rules)(input, scope);
+    expect(result).toStrictEqual(output);
+    expect(result).not.toBe(input);
+    expect(input).toStrictEqual(before); // the input is never mutated
   });
 
-  it('lists the references its templates make', () => {
+  it('gives every call its own copy of constant values', () => {
+    const apply = compileRules([{ set: { tags: ['a'] } }]);
+    (apply({}, scope).tags as string[]).push('changed');
+    expect(apply({}, scope)).toStrictEqual({ tags: ['a'] });
+  });
+
+  it('renders templates at apply time, and refuses a missing value then', () => {
+    const apply = compileRules([{ set: { id: '{var.entity}' } }]);
+    expect(apply({}, { params: {}, vars: { entity: 'e1' } })).toStrictEqual({ id: 'e1' });
+    expect(() => apply({}, { params: {}, vars: {} })).toThrow(
+      new TemplateError('{var.entity} has no value'),
+    );
+  });
+
+  it('places each reference its templates make: [rule index, rule, member]', () => {
     expect(
-      compileRules([{ set: { a: '{param.setupId}' } }, { default: { b: '{var.entity}' } }])
-        .references,
+      compileRules([
+        { drop: ['x'] },
+        { set: { a: '{param.setupId}', b: 'constant' } },
+        { default: { c: '{var.entity}/{param.module}' } },
+      ]).references,
     ).toStrictEqual([
-      { namespace: 'param', name: 'setupId' },
-      { namespace: 'var', name: 'entity' },
+      { namespace: 'param', name: 'setupId', at: [1, 'set', 'a'] },
+      { namespace: 'var', name: 'entity', at: [2, 'default', 'c'] },
+      { namespace: 'param', name: 'module', at: [2, 'default', 'c'] },
     ]);
   });
-});
 
-describe('templates', () => {
-  it('encodes vendor values in paths but not operator parameters', () => {
-    const template = compileTemplate(
-      '/modules/{param.module}/setups/{param.setupId}/clients/{var.entity}',
-    );
-    expect(template.render(scope, encodeURIComponent)).toBe(
-      '/modules/oauthv2/setups/s/1/clients/e%2F42',
-    );
-    expect(template.whole).toBe(false);
-    expect(compileTemplate('{var.entity}').whole).toBe(true);
-  });
-
-  it('refuses malformed templates at load and missing values at run time', () => {
-    expect(() => compileTemplate('/a/{vars.x}')).toThrow(
-      new TemplateError('"{vars.x}" is not {param.NAME} or {var.NAME}'),
-    );
-    expect(() => compileTemplate('/a/{var.x')).toThrow(
-      new TemplateError('unbalanced braces in "/a/{var.x"'),
-    );
-    expect(() => compileTemplate('/a/{var.missing}').render(scope)).toThrow(
-      new TemplateError('{var.missing} has no value'),
-    );
+  it('refuses a malformed template at compile time, placed in the rule list', () => {
+    let error: unknown;
+    try {
+      compileRules([{ drop: ['x'] }, { default: { a: 'ok', b: '{entity}' } }]);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(TemplateError);
+    expect(error).toMatchObject({
+      message: '"{entity}" is not {param.NAME} or {var.NAME}',
+      at: [1, 'default', 'b'],
+    });
   });
 });
