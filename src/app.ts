@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { createRegistrationTokens } from './auth/index.js';
 import { createBackendClient } from './backends/index.js';
 import { createMemoryCache, createRedisCache, sealCache, type Cache } from './cache/index.js';
-import type { GatewayConfig } from './config/load.js';
+import type { Gateway } from './assemble.js';
 import {
   createLogger,
   createMetrics,
@@ -14,6 +14,7 @@ import {
   installJsonBody,
   registrationRoutes,
 } from './http/index.js';
+import { createAdapter } from './mapping/index.js';
 import type { Backend, PipelineDeps } from './pipeline/index.js';
 
 export interface AppOptions {
@@ -24,12 +25,12 @@ export interface AppOptions {
 }
 
 /**
- * Builds the gateway from a validated config: backends, cache, token codec, and one set of
- * registration endpoints per route. Never listens; `main.ts` does, tests `inject()` or listen
- * on port 0.
+ * Builds the gateway from a checked config and its compiled mappings: one backend client and
+ * one frozen vendor adapter per backend, cache, token codec, and one set of registration
+ * endpoints per route. Never listens; `main.ts` does, tests `inject()` or listen on port 0.
  */
 export async function buildApp(
-  config: GatewayConfig,
+  { config, backends: assembled }: Gateway,
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.server.logLevel);
@@ -43,34 +44,43 @@ export async function buildApp(
         ));
   const [primaryKey] = config.tokens.keys;
   const metrics = createMetrics();
-  const clients = config.backends.map((backend) =>
+  const clients = assembled.map(({ section, mapping }) =>
     createBackendClient({
-      id: backend.id,
-      baseUrl: backend.baseUrl,
-      adminScheme: backend.mapping.adminAuth,
-      adminCredentials: backend.admin,
-      connectTimeoutMs: backend.connectTimeoutMs,
-      requestTimeoutMs: backend.requestTimeoutMs,
-      maxResponseBytes: backend.maxResponseBytes,
+      id: section.id,
+      baseUrl: section.baseUrl,
+      adminScheme: mapping.adminAuth,
+      adminCredentials: section.admin,
+      connectTimeoutMs: section.connectTimeoutMs,
+      requestTimeoutMs: section.requestTimeoutMs,
+      maxResponseBytes: section.maxResponseBytes,
       observe: metrics.observeBackend,
     }),
   );
   const backends = new Map<string, Backend>(
-    config.backends.map(({ id, mapping, params, capabilities }, index) => [
-      id,
-      { id, mapping, params, capabilities, client: clients[index]! },
-    ]),
+    assembled.map(({ section, mapping, params, capabilities }, index) => {
+      const id = section.id;
+      const adapter = createAdapter(mapping, {
+        params,
+        send: clients[index]!.send,
+        onCompensation: ({ clientId, error }) => {
+          metrics.countCompensation(id, error === undefined ? 'removed' : 'failed');
+          if (error === undefined)
+            logger.warn({ backend: id, clientId }, 'removed a partially created client');
+          else
+            logger.error(
+              { backend: id, clientId, err: error },
+              'could not delete a partially created client; remove it by hand',
+            );
+        },
+      });
+      return [id, { id, adapter, capabilities }];
+    }),
   );
   const deps: PipelineDeps = {
     backends,
     tokens: createRegistrationTokens(config.tokens.keys, config.tokens.ttlSeconds),
     cache: sealCache(cache, primaryKey!.key),
     readCacheTtlSeconds: config.cache.readTtlSeconds,
-    onCompensationFailure: ({ backend, clientId, error }) =>
-      logger.error(
-        { backend, clientId, err: error },
-        'could not delete a partially created client; remove it by hand',
-      ),
   };
 
   const app: FastifyInstance = Fastify({

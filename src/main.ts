@@ -3,8 +3,9 @@ import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
-import { BUNDLED_MAPPINGS, loadConfigFile, type GatewayConfig } from './config/load.js';
-import { FileError } from './config/yaml-source.js';
+import { assemble, loadGateway, type Gateway } from './assemble.js';
+import { BUNDLED_MAPPINGS } from './config/load.js';
+import { FileError } from './lib/yaml-source.js';
 import { createLogger } from './http/index.js';
 import { loadMapping } from './mapping/index.js';
 import { mappingJsonSchema } from './mapping/json-schema.js';
@@ -47,9 +48,11 @@ async function serve(configFile: string | undefined): Promise<number> {
     configFile === undefined
       ? await (await import('./sandbox/default-config.js')).startSandbox(process.env)
       : undefined;
-  const config: GatewayConfig = sandbox?.config ?? loadConfigFile(configFile!, process.env);
+  const gateway: Gateway =
+    sandbox === undefined ? loadGateway(configFile!, process.env) : assemble(sandbox.config);
+  const { config } = gateway;
   const logger = createLogger(process.env.LOG_LEVEL ?? config.server.logLevel);
-  const app = await buildApp(config, { logger });
+  const app = await buildApp(gateway, { logger });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
   logger.info(
     { address, config: config.source, routes: config.routes.map((route) => route.prefix) },

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { invalidToken } from '../errors/index.js';
+import { badVendorResponse, invalidToken } from '../errors/index.js';
 
 /** What a gateway registration access token (RAT) carries, encrypted. */
 export interface RegistrationGrant {
@@ -9,7 +9,7 @@ export interface RegistrationGrant {
   readonly backend: string;
   readonly clientId: string;
   /** Values the mapping keeps, e.g. the vendor's own RAT and client configuration URI. */
-  readonly state: Readonly<Record<string, string>>;
+  readonly state: Readonly<Record<string, unknown>>;
 }
 
 export interface TokenKey {
@@ -25,6 +25,13 @@ export interface RegistrationTokens {
 }
 
 const TYP = 'dcr-gateway-rat+jwt';
+
+/**
+ * Callers send the RAT in an Authorization header, which servers and proxies cap (often at
+ * 8 KiB for all headers): a token that could not come back is refused when issued. Its size
+ * grows only with what the vendor hands out (its RAT, URIs), so that is the fault named.
+ */
+export const MAX_TOKEN_LENGTH = 4096;
 const b64 = (data: Uint8Array | string) => Buffer.from(data).toString('base64url');
 const unb64 = (text: string) => Buffer.from(text, 'base64url');
 
@@ -59,7 +66,12 @@ export function createRegistrationTokens(
       const iv = randomBytes(12);
       const cipher = createCipheriv('aes-256-gcm', current.key, iv).setAAD(Buffer.from(header));
       const body = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
-      return `${header}..${b64(iv)}.${b64(body)}.${b64(cipher.getAuthTag())}`;
+      const token = `${header}..${b64(iv)}.${b64(body)}.${b64(cipher.getAuthTag())}`;
+      if (token.length > MAX_TOKEN_LENGTH)
+        throw badVendorResponse(
+          `the state to keep makes a registration token of ${token.length} characters (limit ${MAX_TOKEN_LENGTH})`,
+        );
+      return token;
     },
     open(token) {
       const [protectedHeader, encryptedKey, iv, body, tag, ...rest] = token.split('.');
@@ -92,7 +104,7 @@ export function createRegistrationTokens(
         typeof rt !== 'string' ||
         typeof be !== 'string' ||
         typeof cid !== 'string' ||
-        !isStringRecord(st)
+        !isRecord(st)
       ) {
         throw invalidToken('registration token payload malformed');
       }
@@ -112,12 +124,8 @@ function parseJson(bytes: Buffer): Record<string, unknown> | undefined {
   }
 }
 
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    Object.values(value).every((v) => typeof v === 'string')
-  );
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   vendorTimeout,
   vendorUnavailable,
 } from '../errors/index.js';
+import type { VendorRequest, VendorResponse } from '../mapping/index.js';
 import { createAdminAuthorizer, type AdminCredentials, type AdminScheme } from './admin-auth.js';
 
 export interface BackendOptions {
@@ -18,25 +19,6 @@ export interface BackendOptions {
   readonly maxResponseBytes: number;
   /** Called after every vendor answer (status 0: no answer), e.g. for metrics. */
   readonly observe?: (backend: string, call: string, status: number, seconds: number) => void;
-}
-
-/** One vendor call, already rendered by the mapping; this layer adds admin auth and sends it. */
-export interface VendorRequest {
-  /** The mapping's name for the call, for logs and errors. */
-  readonly call: string;
-  readonly method: string;
-  /** Either a path below the base URL or an absolute URL the vendor handed out. */
-  readonly path?: string;
-  readonly url?: string;
-  readonly query?: Readonly<Record<string, string>>;
-  readonly auth: 'admin' | 'none' | { readonly bearer: string };
-  readonly body?: unknown;
-}
-
-export interface VendorResponse {
-  readonly status: number;
-  /** The parsed JSON body; undefined when the body was empty or not JSON. */
-  readonly body: unknown;
 }
 
 /** The only code that talks to a vendor: one connection pool per backend. */
@@ -100,7 +82,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     id: options.id,
     async send(request) {
       const path = requestPath(request, options.baseUrl, basePath);
-      const headers: Record<string, string> = { accept: 'application/json' };
+      const headers: Record<string, string> = { ...request.headers, accept: 'application/json' };
       const authorization =
         typeof request.auth === 'object'
           ? `Bearer ${request.auth.bearer}`

@@ -1,23 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256, type RegistrationAccess, type TokenKey } from '../auth/index.js';
+import type { RegistrationAccess, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
-import type { Capabilities } from '../dcr/index.js';
-import { loadMapping, type CompiledMapping } from '../mapping/index.js';
+import type { RegistrationMode } from '../dcr/index.js';
+import { sha256 } from '../lib/crypto.js';
+import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml-source.js';
 import { configSchema, type BackendSection, type ConfigFile, type SecretRef } from './schema.js';
-import { FileError, parseWith, readYamlFile, type YamlSource } from './yaml-source.js';
 
+/** Capability lists a backend section narrows its mapping's to. */
+export interface CapabilityNarrowing {
+  readonly grant_types?: readonly string[] | undefined;
+  readonly response_types?: readonly string[] | undefined;
+  readonly token_endpoint_auth_methods?: readonly string[] | undefined;
+}
+
+/**
+ * A backend section with its secrets read. Its mapping is named, not compiled: the app's
+ * assembly compiles it and checks parameters, credentials and capabilities against it.
+ */
 export interface ResolvedBackend {
   readonly id: string;
-  readonly mapping: CompiledMapping;
+  /** The mapping as written: a bundled id or a path. */
+  readonly mapping: string;
+  /** The mapping file it names. */
+  readonly mappingFile: string;
   readonly baseUrl: URL;
-  readonly params: Readonly<Record<string, string>>;
+  /** Parameters as written; the mapping's defaults are applied at assembly. */
+  readonly parameters: Readonly<Record<string, string>>;
   readonly admin: AdminCredentials;
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
-  readonly capabilities: Capabilities & { readonly fields?: readonly string[] | undefined };
+  readonly capabilities: CapabilityNarrowing | undefined;
 }
 
 export interface ResolvedRoute {
@@ -25,9 +40,11 @@ export interface ResolvedRoute {
   readonly prefix: string;
   readonly backend: string;
   readonly access: RegistrationAccess;
+  readonly registration: RegistrationMode;
+  readonly dryRun: boolean;
 }
 
-/** The gateway config after validation: secrets read, mappings compiled, names resolved. */
+/** The gateway config after validation: secrets read, names resolved. */
 export interface GatewayConfig {
   /** The file it came from, or `built-in sandbox`. */
   readonly source: string;
@@ -48,6 +65,8 @@ export interface GatewayConfig {
   readonly tokens: { readonly keys: readonly TokenKey[]; readonly ttlSeconds: number | undefined };
   readonly backends: readonly ResolvedBackend[];
   readonly routes: readonly ResolvedRoute[];
+  /** A problem with the value at `path`, as `file:line:col: path: message`. */
+  describe(path: readonly (string | number)[], message: string): string;
 }
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -55,18 +74,25 @@ export type Env = Readonly<Record<string, string | undefined>>;
 /** Where the bundled mapping files live, from `src/config` and `dist/config` alike. */
 export const BUNDLED_MAPPINGS = resolve(dirname(fileURLToPath(import.meta.url)), '../../mappings');
 
+/** A config and every problem found in it, to be reported together with the assembly's. */
+export interface ConfigResult {
+  readonly config: GatewayConfig;
+  readonly problems: readonly string[];
+}
+
 /**
- * Loads and checks a gateway config file. Every problem is reported with the file, the line,
- * the path inside the file and what was expected; `HOST`, `PORT` and `REDIS_URL` override.
+ * Reads and checks a gateway config file. Syntax and schema problems throw at once; problems
+ * with names, secrets and the environment are collected, each with the file, the line, the
+ * path inside the file and what was expected. `HOST`, `PORT` and `REDIS_URL` override.
  */
-export function loadConfigFile(file: string, env: Env): GatewayConfig {
+export function resolveConfigFile(file: string, env: Env): ConfigResult {
   const source = readYamlFile(file);
   const parsed = parseWith(configSchema, source);
   const resolver = new Resolver(source, env);
   const config = resolver.resolve(parsed);
   const port = envPort(env);
-  resolver.throwIfProblems(typeof port === 'object' ? [port.problem] : []);
-  return applyEnv(config, env);
+  const problems = [...resolver.problems, ...(typeof port === 'object' ? [port.problem] : [])];
+  return { config: problems.length > 0 ? config : applyEnv(config, env), problems };
 }
 
 /**
@@ -105,7 +131,7 @@ function envPort(env: Env): number | undefined | { problem: string } {
 
 /** Resolves names and secrets, collecting every problem before reporting them together. */
 class Resolver {
-  private readonly problems: string[] = [];
+  readonly problems: string[] = [];
   private readonly baseDir: string;
 
   constructor(
@@ -115,14 +141,11 @@ class Resolver {
     this.baseDir = dirname(resolve(source.file));
   }
 
-  private problem(path: (string | number)[], message: string): void {
-    this.problems.push(`${this.source.locate(path)}: ${path.join('.')}: ${message}`);
-  }
+  private readonly describe = (path: readonly (string | number)[], message: string): string =>
+    `${this.source.locate(path)}: ${path.join('.')}: ${message}`;
 
-  /** Throws every problem found, and `more` (e.g. from the environment), as one error. */
-  throwIfProblems(more: readonly string[] = []): void {
-    const all = [...this.problems, ...more];
-    if (all.length > 0) throw new FileError(all.join('\n'));
+  private problem(path: (string | number)[], message: string): void {
+    this.problems.push(this.describe(path, message));
   }
 
   resolve(file: ConfigFile): GatewayConfig {
@@ -141,6 +164,8 @@ class Resolver {
         prefix: route.prefix,
         backend: route.backend,
         access: this.access(id, route.registration),
+        registration: route.registration_policy,
+        dryRun: route.dry_run,
       };
     });
     return {
@@ -176,6 +201,7 @@ class Resolver {
       },
       backends,
       routes,
+      describe: this.describe,
     };
   }
 
@@ -230,120 +256,29 @@ class Resolver {
       this.problem([...path, 'mapping'], 'expected a bundled mapping id or a path ending in .yaml');
       return undefined;
     }
-    const file = isPath
-      ? resolve(this.baseDir, section.mapping)
-      : resolve(BUNDLED_MAPPINGS, `${section.mapping}.yaml`);
-    let mapping: CompiledMapping;
-    try {
-      mapping = loadMapping(file);
-    } catch (error) {
-      if (!(error instanceof FileError)) throw error;
-      this.problem(
-        [...path, 'mapping'],
-        `mapping ${section.mapping} is invalid:\n${error.message}`,
-      );
-      return undefined;
-    }
-    const params = this.parameters(path, mapping, section.parameters);
-    const admin = this.admin(path, mapping, section.admin);
+    const read = (field: 'token' | 'password' | 'client_secret') => {
+      const ref = section.admin[field];
+      return ref === undefined ? undefined : this.secret([...path, 'admin', field], ref);
+    };
     return {
       id,
-      mapping,
+      mapping: section.mapping,
+      mappingFile: isPath
+        ? resolve(this.baseDir, section.mapping)
+        : resolve(BUNDLED_MAPPINGS, `${section.mapping}.yaml`),
       baseUrl: new URL(section.base_url),
-      params,
-      admin,
+      parameters: section.parameters,
+      admin: {
+        token: read('token'),
+        username: section.admin.username,
+        password: read('password'),
+        clientId: section.admin.client_id,
+        clientSecret: read('client_secret'),
+      },
       connectTimeoutMs: section.timeouts.connect_ms,
       requestTimeoutMs: section.timeouts.request_ms,
       maxResponseBytes: section.max_response_bytes,
-      capabilities: this.capabilities(path, mapping, section.capabilities),
-    };
-  }
-
-  private parameters(
-    path: string[],
-    mapping: CompiledMapping,
-    given: Record<string, string>,
-  ): Record<string, string> {
-    const params: Record<string, string> = {};
-    for (const name of Object.keys(given)) {
-      if (!Object.hasOwn(mapping.parameters, name)) {
-        this.problem(
-          [...path, 'parameters', name],
-          `mapping ${mapping.id} has no parameter ${name} (it has: ${Object.keys(mapping.parameters).join(', ') || 'none'})`,
-        );
-      }
-    }
-    for (const [name, spec] of Object.entries(mapping.parameters)) {
-      const value = Object.hasOwn(given, name) ? given[name] : spec.default;
-      if (value === undefined) {
-        if (spec.required)
-          this.problem(
-            [...path, 'parameters'],
-            `mapping ${mapping.id} needs parameter ${name}: ${spec.description}`,
-          );
-        continue;
-      }
-      params[name] = value;
-    }
-    return params;
-  }
-
-  private admin(
-    path: string[],
-    mapping: CompiledMapping,
-    admin: BackendSection['admin'],
-  ): AdminCredentials {
-    const at = [...path, 'admin'];
-    const scheme = mapping.adminAuth;
-    const need = (fields: (keyof BackendSection['admin'])[]) => {
-      for (const field of fields) {
-        if (admin[field] === undefined)
-          this.problem(
-            at,
-            `mapping ${mapping.id} authenticates with ${scheme.kind}: admin.${field} is required`,
-          );
-      }
-    };
-    if (scheme.kind === 'bearer' && !scheme.optional) need(['token']);
-    if (scheme.kind === 'basic') need(['username', 'password']);
-    if (scheme.kind === 'client_credentials') need(['client_id', 'client_secret']);
-    const read = (field: 'token' | 'password' | 'client_secret') => {
-      const ref = admin[field];
-      return ref === undefined ? undefined : this.secret([...at, field], ref);
-    };
-    return {
-      token: read('token'),
-      username: admin.username,
-      password: read('password'),
-      clientId: admin.client_id,
-      clientSecret: read('client_secret'),
-    };
-  }
-
-  private capabilities(
-    path: string[],
-    mapping: CompiledMapping,
-    narrowed: BackendSection['capabilities'],
-  ): ResolvedBackend['capabilities'] {
-    const declared = mapping.capabilities;
-    const pick = (
-      field: 'grant_types' | 'response_types' | 'token_endpoint_auth_methods',
-    ): readonly string[] => {
-      const values = narrowed?.[field];
-      if (values === undefined) return declared[field];
-      const extra = values.filter((value) => !declared[field].includes(value));
-      if (extra.length > 0)
-        this.problem(
-          [...path, 'capabilities', field],
-          `mapping ${mapping.id} does not support ${extra.join(', ')}`,
-        );
-      return values;
-    };
-    return {
-      grant_types: pick('grant_types'),
-      response_types: pick('response_types'),
-      token_endpoint_auth_methods: pick('token_endpoint_auth_methods'),
-      fields: declared.fields,
+      capabilities: section.capabilities,
     };
   }
 }

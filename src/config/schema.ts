@@ -68,6 +68,16 @@ const route = z.strictObject({
   prefix,
   backend: id,
   registration,
+  registration_policy: z
+    .enum(['substitute', 'strict'])
+    .default('substitute')
+    .describe(
+      'substitute: replace what the backend cannot honour where a usable client remains (RFC 7591 section 3.2.1); strict: refuse it',
+    ),
+  dry_run: z
+    .boolean()
+    .default(false)
+    .describe('answer requests with X-Dry-Run: true with the vendor requests, sending none'),
 });
 
 export const configSchema = z.strictObject({

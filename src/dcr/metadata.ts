@@ -185,4 +185,4 @@ export const DANGEROUS_SCHEMES = Object.freeze(
   new Set(['javascript:', 'vbscript:', 'data:', 'blob:', 'file:', 'about:']),
 );
 
-export const LOOPBACK_HOSTS = Object.freeze(new Set(['localhost', '127.0.0.1', '[::1]']));
+export { LOOPBACK_HOSTS } from '../lib/loopback.js';

@@ -13,6 +13,7 @@ export function installAccessLog(app: FastifyInstance): void {
         url: request.url,
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
+        ...(request.principal === undefined ? {} : { principal: request.principal }),
       },
       'request completed',
     );

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Observes one vendor call; handed to the backend layer so it needs no metrics library. */
 export type BackendObserver = (
@@ -13,6 +13,8 @@ export interface Metrics {
   /** Adds the timing hook to every route of `app` and serves `/metrics`. */
   install(app: FastifyInstance): void;
   readonly observeBackend: BackendObserver;
+  /** Counts one compensation of a failed create: `removed`, or `failed` (an orphan was left). */
+  countCompensation(backend: string, outcome: 'removed' | 'failed'): void;
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -39,7 +41,14 @@ export function createMetrics(): Metrics {
     buckets: BUCKETS,
     registers: [registry],
   });
+  const compensations = new Counter({
+    name: 'dcrgw_compensations_total',
+    help: 'Clients removed again after a failed create, by backend and outcome (failed: orphan left)',
+    labelNames: ['backend', 'outcome'],
+    registers: [registry],
+  });
   return {
+    countCompensation: (backend, outcome) => compensations.inc({ backend, outcome }),
     observeBackend: (backend, call, status, seconds) =>
       vendorCalls.observe({ backend, call, status: String(status) }, seconds),
     install(app) {

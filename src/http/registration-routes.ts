@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Principal } from '../auth/index.js';
 import { methodNotAllowed } from '../errors/index.js';
 import {
   read,
@@ -31,13 +32,16 @@ export function registrationRoutes(
       route,
       authorization: request.headers.authorization,
       publicBaseUrl: publicUrl ?? `${request.protocol}://${request.host}`,
+      dryRun: request.headers['x-dry-run'] === 'true',
     });
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;
 
     app.post('/register', async (request, reply) => {
-      reply.code(201);
-      return register(deps, call(request), request.body);
+      const registered = await register(deps, call(request), request.body);
+      request.principal = describePrincipal(registered.principal);
+      reply.code(registered.status);
+      return registered.body;
     });
     app.get('/register/:clientId', async (request) =>
       read(deps, call(request), clientIdOf(request)),
@@ -63,3 +67,13 @@ export function registrationRoutes(
     refuse('/register/:clientId', ['GET', 'HEAD', 'PUT', 'DELETE']);
   };
 }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who registered, for the access log line; never a credential. */
+    principal?: string;
+  }
+}
+
+const describePrincipal = (principal: Principal): string =>
+  principal.kind === 'open' ? 'open' : `initial_access_token:${principal.id}`;

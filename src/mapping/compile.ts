@@ -1,16 +1,19 @@
-// The mapping renders requests in the backend layer's vocabulary: a type-only contract.
-import type { VendorRequest } from '../backends/index.js';
 import { GatewayError, invalidToken } from '../errors/index.js';
-import { compileRules } from './rules.js';
+import { deepMerge, fieldPath, getField, isRecord, pickFields, type Json } from './fields.js';
+import type { VendorRequest } from './port.js';
+import { compileCondition, compileRules } from './rules.js';
 import type {
   AdminAuth,
   Call,
+  Condition,
   ErrorTarget,
   FieldRule,
+  Generated,
   MappingFile,
   Operation,
   OperationName,
 } from './schema.js';
+import { compileTable, type FieldTable } from './table.js';
 import {
   compileTemplateAt,
   within,
@@ -18,22 +21,37 @@ import {
   type PlacedReference,
   type Template,
   type TemplateScope,
+  TemplateError,
 } from './template.js';
 
 export interface CompiledCall {
   readonly name: string;
   readonly expect: ReadonlySet<number>;
+  /** The call that makes the client at the vendor: from its success on, a failure compensates. */
+  readonly creates: boolean;
   /** Builds the request from the vars so far and, for bodies, the registered metadata. */
-  request(scope: TemplateScope, metadata: Readonly<Record<string, unknown>>): VendorRequest;
+  request(scope: TemplateScope, metadata: Readonly<Json>): VendorRequest;
   /** Values this call's response body provides to later calls and the RAT. */
   capture(body: unknown): Record<string, unknown>;
-  /** Present on the call whose response is the client: renames it to standard names. */
-  readonly result?: (body: unknown, scope: TemplateScope) => Record<string, unknown>;
+  /** Present on the call whose response is the client: its record in standard names. */
+  readonly result?: (body: Json, scope: TemplateScope) => Json;
+}
+
+export interface KeptVar {
+  readonly name: string;
+  readonly optional: boolean;
 }
 
 export interface CompiledOperation {
   readonly calls: readonly CompiledCall[];
-  readonly keep: readonly string[];
+  readonly keep: readonly KeptVar[];
+}
+
+export interface CompiledGenerated {
+  readonly name: string;
+  readonly kind: Generated['kind'];
+  readonly prefix: string;
+  readonly applies: (metadata: Readonly<Json>) => boolean;
 }
 
 export interface CompiledMapping {
@@ -44,8 +62,17 @@ export interface CompiledMapping {
   readonly adminAuth: AdminAuth;
   readonly parameters: MappingFile['parameters'];
   readonly capabilities: MappingFile['capabilities'];
+  /** `capabilities.fields` as a set of base names, when the vendor stores only some members. */
+  readonly storedFields: ReadonlySet<string> | undefined;
   readonly extensions: ReadonlySet<string>;
-  readonly operations: Readonly<Partial<Record<OperationName, CompiledOperation>>>;
+  readonly generate: readonly CompiledGenerated[];
+  readonly echo: readonly string[];
+  readonly operations: Readonly<{
+    create: CompiledOperation & { readonly compensate: readonly CompiledCall[] | undefined };
+    read?: CompiledOperation;
+    update?: CompiledOperation;
+    delete?: CompiledOperation;
+  }>;
   readonly examples: MappingFile['examples'];
   /** Turns a vendor status outside `expect` into the caller's error, by the file's rules. */
   classifyError(operation: OperationName, status: number, body: unknown): GatewayError;
@@ -61,35 +88,48 @@ export interface CallReferences {
 }
 
 /**
- * Compiles a validated mapping file into plain functions; `references` (by `operations.NAME.calls.INDEX`)
- * lets the loader check names. A malformed template throws a `TemplateError` placed in the file.
+ * Compiles a validated mapping file into plain functions; `references` (by the call's place,
+ * e.g. `operations.create.calls.0`) lets the loader check names. A malformed template throws a
+ * `TemplateError` placed in the file.
  */
 export function compileMapping(
   file: MappingFile,
   hash: string,
 ): { mapping: CompiledMapping; references: Map<string, CallReferences> } {
   const references = new Map<string, CallReferences>();
-  const operations: Partial<Record<OperationName, CompiledOperation>> = {};
-  for (const [name, operation] of Object.entries(file.operations) as [
-    OperationName,
-    Operation | undefined,
-  ][]) {
-    if (operation === undefined) continue;
-    operations[name] = {
-      keep: operation.keep,
-      calls: operation.calls.map((call, index) => {
-        const at = ['operations', name, 'calls', index];
-        const compiled = within(at, () => compileCall(call));
-        const place = (refs: readonly PlacedReference[]) =>
-          refs.map((ref) => ({ ...ref, at: [...at, ...ref.at] }));
-        references.set(at.join('.'), {
-          request: place(compiled.request),
-          result: place(compiled.result),
-        });
-        return compiled.call;
-      }),
+  const table = compileTable(file.fields);
+  const resources = new Map(
+    Object.entries(file.resources).map(([name, source]) => [
+      name,
+      compileTemplateAt(['resources', name], source),
+    ]),
+  );
+  const calls = (at: FilePath, list: readonly Call[], firstCreates: boolean) =>
+    list.map((call, index) => {
+      const place = [...at, index];
+      const compiled = within(place, () =>
+        compileCall(call, table, resources, firstCreates && index === 0),
+      );
+      const placed = (refs: readonly PlacedReference[]) =>
+        refs.map((ref) => ({ ...ref, at: [...place, ...ref.at] }));
+      references.set(place.join('.'), {
+        request: placed(compiled.request),
+        result: placed(compiled.result),
+      });
+      return compiled.call;
+    });
+  const operation = (name: OperationName, spec: Operation): CompiledOperation => {
+    const declared = spec.calls.some((call) => call.creates !== undefined);
+    return {
+      keep: spec.keep.map((entry) =>
+        typeof entry === 'string'
+          ? { name: entry, optional: false }
+          : { name: entry.var, optional: entry.optional },
+      ),
+      calls: calls(['operations', name, 'calls'], spec.calls, name === 'create' && !declared),
     };
-  }
+  };
+  const { create, read, update, delete: remove } = file.operations;
   const mapping: CompiledMapping = {
     id: file.id,
     title: file.title,
@@ -97,19 +137,44 @@ export function compileMapping(
     adminAuth: file.admin_auth,
     parameters: file.parameters,
     capabilities: file.capabilities,
+    storedFields: file.capabilities.fields ? new Set(file.capabilities.fields) : undefined,
     extensions: new Set(file.extensions),
-    operations,
+    generate: Object.entries(file.generate).map(([name, spec]) => ({
+      name,
+      kind: spec.kind,
+      prefix: spec.prefix,
+      applies: guard(spec.when, spec.unless),
+    })),
+    echo: file.echo,
+    operations: {
+      create: {
+        ...operation('create', create),
+        compensate: create.compensate
+          ? calls(['operations', 'create', 'compensate', 'calls'], create.compensate.calls, false)
+          : undefined,
+      },
+      ...(read ? { read: operation('read', read) } : {}),
+      ...(update ? { update: operation('update', update) } : {}),
+      ...(remove ? { delete: operation('delete', remove) } : {}),
+    },
     examples: file.examples,
     classifyError: compileErrorRules(file.errors),
   };
   return { mapping, references };
 }
 
-function compileCall(call: Call): {
-  call: CompiledCall;
-  request: PlacedReference[];
-  result: PlacedReference[];
-} {
+function guard(when: Condition | undefined, unless: Condition | undefined) {
+  const yes = when ? compileCondition(when) : () => true;
+  const no = unless ? compileCondition(unless) : () => false;
+  return (record: Readonly<Json>) => yes(record) && !no(record);
+}
+
+function compileCall(
+  call: Call,
+  table: FieldTable,
+  resources: ReadonlyMap<string, { template: Template; references: PlacedReference[] }>,
+  createsByDefault: boolean,
+): { call: CompiledCall; request: PlacedReference[]; result: PlacedReference[] } {
   const request: PlacedReference[] = [];
   const template = (at: FilePath, source: string): Template => {
     const compiled = compileTemplateAt(at, source);
@@ -121,15 +186,28 @@ function compileCall(call: Call): {
     into.push(...compiled.references.map((ref) => ({ ...ref, at: [...at, ...ref.at] })));
     return compiled;
   };
-  const target =
-    call.path !== undefined ? template(['path'], call.path) : template(['url'], call.url!);
+  let target: Template;
+  if (call.resource !== undefined) {
+    const resource = resources.get(call.resource);
+    if (resource === undefined)
+      throw new TemplateError(`resource ${call.resource} is not declared under resources`, [
+        'resource',
+      ]);
+    request.push(...resource.references.map((ref) => ({ ...ref, at: ['resource'] })));
+    target = resource.template;
+  } else if (call.path !== undefined) target = template(['path'], call.path);
+  else target = template(['url'], call.url!);
+  const isUrl = call.url !== undefined;
   const query = Object.entries(call.query ?? {}).map(
     ([key, value]) => [key, template(['query', key], value)] as const,
+  );
+  const headers = Object.entries(call.headers ?? {}).map(
+    ([key, value]) => [key.toLowerCase(), template(['headers', key], value)] as const,
   );
   const bearer =
     typeof call.auth === 'object' ? template(['auth', 'bearer'], call.auth.bearer) : undefined;
   const bodyRules = call.body ? rules(['body', 'rules'], call.body.rules, request) : undefined;
-  const baseKeep = call.body?.base_keep ? new Set(call.body.base_keep) : undefined;
+  const baseKeep = call.body?.base_keep?.map(fieldPath);
   const result: PlacedReference[] = [];
   const resultRules = call.result
     ? rules(['result', 'rules'], call.result.rules, result)
@@ -137,15 +215,14 @@ function compileCall(call: Call): {
   const captures = Object.entries(call.capture).map(
     ([name, path]) => [name, compilePath(path)] as const,
   );
-  const buildBody = (
-    scope: TemplateScope,
-    metadata: Readonly<Record<string, unknown>>,
-  ): unknown => {
+  const buildBody = (scope: TemplateScope, metadata: Readonly<Json>): unknown => {
     if (!call.body || !bodyRules) return undefined;
     const { from, overlay_metadata: overlay } = call.body;
     if (from === 'empty') return bodyRules({}, scope);
-    const base = from === 'metadata' ? metadata : pick(asRecord(scope.vars[from.var]), baseKeep);
-    return bodyRules(overlay ? { ...base, ...metadata } : base, scope);
+    if (from === 'metadata') return bodyRules(table.toVendor(metadata, scope), scope);
+    const current = scope.vars[from.var];
+    const base = pickFields(isRecord(current) ? current : {}, baseKeep);
+    return bodyRules(overlay ? deepMerge(base, table.toVendor(metadata, scope)) : base, scope);
   };
   return {
     request,
@@ -153,14 +230,19 @@ function compileCall(call: Call): {
     call: {
       name: call.name,
       expect: new Set(call.expect),
+      creates: call.creates ?? createsByDefault,
       request(scope, metadata) {
-        const rendered = renderTarget(target, call.path !== undefined, scope);
         return {
           call: call.name,
           method: call.method,
-          ...rendered,
+          ...(isUrl
+            ? { url: target.render(scope) }
+            : { path: target.render(scope, encodeURIComponent) }),
           ...(query.length > 0
             ? { query: Object.fromEntries(query.map(([k, t]) => [k, t.render(scope)])) }
+            : {}),
+          ...(headers.length > 0
+            ? { headers: Object.fromEntries(headers.map(([k, t]) => [k, t.render(scope)])) }
             : {}),
           auth: bearer ? { bearer: bearer.render(scope) } : (call.auth as 'admin' | 'none'),
           ...(call.body ? { body: buildBody(scope, metadata) } : {}),
@@ -175,50 +257,21 @@ function compileCall(call: Call): {
         return out;
       },
       ...(resultRules
-        ? { result: (body: unknown, scope: TemplateScope) => resultRules(asRecord(body), scope) }
+        ? {
+            result: (body: Json, scope: TemplateScope) =>
+              table.fromVendor(resultRules(body, scope), scope),
+          }
         : {}),
     },
   };
 }
 
-function renderTarget(
-  target: Template,
-  isPath: boolean,
-  scope: TemplateScope,
-): { path: string } | { url: string } {
-  return isPath
-    ? { path: target.render(scope, encodeURIComponent) }
-    : { url: target.render(scope) };
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
-}
-
-function pick(
-  record: Record<string, unknown>,
-  fields: ReadonlySet<string> | undefined,
-): Record<string, unknown> {
-  if (fields === undefined) return record;
-  return Object.fromEntries(Object.entries(record).filter(([key]) => fields.has(key)));
-}
-
 /** `$` is the whole body; `a.b.0` walks members and array indexes. */
 function compilePath(path: string): (body: unknown) => unknown {
   if (path === '$') return (body) => body;
-  const segments = path.split('.');
-  return (body) => {
-    let value = body;
-    for (const segment of segments) {
-      // Own members only: a vendor body must not yield `constructor` or `__proto__` values.
-      if (typeof value !== 'object' || value === null || !Object.hasOwn(value, segment))
-        return undefined;
-      value = (value as Record<string, unknown>)[segment];
-    }
-    return value;
-  };
+  const field = fieldPath(path);
+  return (body) =>
+    typeof body === 'object' && body !== null ? getField(body as Json, field) : undefined;
 }
 
 const GENERIC_DESCRIPTIONS: Readonly<Record<ErrorTarget, string>> = {

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import { FileError, parseWith, readYamlFile, type YamlSource } from '../config/yaml-source.js';
+import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml-source.js';
 import { compileMapping, type CallReferences, type CompiledMapping } from './compile.js';
-import { mappingSchema, type MappingFile, type OperationName } from './schema.js';
+import { REGISTERED_STATE } from './adapter.js';
+import {
+  mappingSchema,
+  type Call,
+  type MappingFile,
+  type Operation,
+  type OperationName,
+} from './schema.js';
 import { TemplateError, type FilePath, type PlacedReference } from './template.js';
 
 /**
@@ -38,24 +45,28 @@ interface Problem {
 const describe = (source: YamlSource, { path, message }: Problem): string =>
   `${source.locate(path)}: ${path.join('.')}: ${message}`;
 
-/** Cross-references zod cannot see: params declared, vars captured before use, one result call. */
+/**
+ * Cross-references zod cannot see: params and resources declared, vars captured (or generated,
+ * or kept) before use, one result call, a client id from somewhere.
+ */
 function checkNames(file: MappingFile, references: Map<string, CallReferences>): Problem[] {
   const problems: Problem[] = [];
   const create = file.operations.create;
-  const createCaptures = new Set(create.calls.flatMap((call) => Object.keys(call.capture)));
+  const generated = Object.keys(file.generate);
+  const createCaptures = new Set([
+    ...generated,
+    ...create.calls.flatMap((call) => Object.keys(call.capture)),
+  ]);
   if (!createCaptures.has('client_id')) {
     problems.push({
       path: ['operations', 'create'],
-      message: 'a create call must capture client_id',
+      message: 'a create call must capture client_id (or the mapping generate it)',
     });
   }
-  const kept = new Set(['client_id', ...create.keep]);
-  for (const [name, operation] of Object.entries(file.operations) as [
-    OperationName,
-    MappingFile['operations']['create'] | undefined,
-  ][]) {
-    if (operation === undefined) continue;
-    const available = new Set(name === 'create' ? [] : kept);
+  const keptName = (entry: string | { var: string }) =>
+    typeof entry === 'string' ? entry : entry.var;
+  const kept = new Set(['client_id', ...create.keep.map(keptName)]);
+  const checkCalls = (at: FilePath, calls: readonly Call[], available: Set<string>): void => {
     const checkReference = (ref: PlacedReference): void => {
       if (ref.namespace === 'param' && !Object.hasOwn(file.parameters, ref.name)) {
         problems.push({
@@ -63,15 +74,15 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
           message: `{param.${ref.name}} is not declared under parameters`,
         });
       }
-      if (ref.namespace === 'var' && !available.has(ref.name)) {
+      if (ref.namespace === 'var' && !ref.optional && !available.has(ref.name)) {
         problems.push({
           path: ref.at,
           message: `{var.${ref.name}} is neither kept in the RAT nor captured before it is used`,
         });
       }
     };
-    operation.calls.forEach((call, index) => {
-      const path = ['operations', name, 'calls', index];
+    calls.forEach((call, index) => {
+      const path = [...at, index];
       const placed = references.get(path.join('.'));
       placed?.request.forEach(checkReference);
       const from = call.body?.from;
@@ -87,10 +98,25 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
           message: 'url must be exactly one {var.NAME} captured from the vendor',
         });
       }
-      for (const captured of Object.keys(call.capture)) available.add(captured);
+      for (const captured of Object.keys(call.capture)) {
+        if (captured === REGISTERED_STATE)
+          problems.push({
+            path: [...path, 'capture', captured],
+            message: `${REGISTERED_STATE} is reserved for echoed members`,
+          });
+        available.add(captured);
+      }
       // Result rules run once this call's captures are in.
       placed?.result.forEach(checkReference);
     });
+  };
+  for (const [name, operation] of Object.entries(file.operations) as [
+    OperationName,
+    Operation | undefined,
+  ][]) {
+    if (operation === undefined) continue;
+    const calls = ['operations', name, 'calls'];
+    checkCalls(calls, operation.calls, new Set(name === 'create' ? generated : kept));
     const results = operation.calls.filter((call) => call.result !== undefined).length;
     if (name === 'delete' ? results > 0 : results !== 1) {
       problems.push({
@@ -98,13 +124,35 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
         message: `${name === 'delete' ? 'no call may have a result' : 'needs exactly one call with result'}, found ${results}`,
       });
     }
+    if (name === 'create' && operation.calls.filter((call) => call.creates).length > 1) {
+      problems.push({ path: calls, message: 'at most one call creates the client' });
+    }
     const keepable = name === 'create' ? createCaptures : kept;
-    operation.keep.forEach((var_, index) => {
-      if (!keepable.has(var_))
+    operation.keep.forEach((entry, index) => {
+      const var_ = keptName(entry);
+      if (!keepable.has(var_) && !operation.calls.some((call) => Object.hasOwn(call.capture, var_)))
         problems.push({
           path: ['operations', name, 'keep', index],
           message: `${var_} is not a var this operation can keep`,
         });
+    });
+  }
+  const compensate = create.compensate;
+  if (compensate !== undefined) {
+    checkCalls(
+      ['operations', 'create', 'compensate', 'calls'],
+      compensate.calls,
+      new Set(createCaptures),
+    );
+    if (compensate.calls.some((call) => call.result !== undefined))
+      problems.push({
+        path: ['operations', 'create', 'compensate'],
+        message: 'no compensating call may have a result',
+      });
+  } else if (file.operations.delete === undefined) {
+    problems.push({
+      path: ['operations', 'create'],
+      message: 'a create needs compensate calls when the mapping has no delete operation',
     });
   }
   return problems;

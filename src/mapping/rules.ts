@@ -1,4 +1,13 @@
-import type { FieldRule } from './schema.js';
+import {
+  deleteField,
+  fieldPath,
+  getField,
+  hasField,
+  setField,
+  type FieldPath,
+  type Json,
+} from './fields.js';
+import type { Condition, FieldRule } from './schema.js';
 import {
   compileTemplateAt,
   within,
@@ -7,8 +16,7 @@ import {
   type TemplateScope,
 } from './template.js';
 
-type Json = Record<string, unknown>;
-type Step = (record: Json, scope: TemplateScope) => void;
+export type Step = (record: Json, scope: TemplateScope) => void;
 
 /** A rule list compiled to one function; it copies its input and never mutates it. */
 export interface CompiledRules {
@@ -23,29 +31,67 @@ export function compileRules(rules: readonly FieldRule[]): CompiledRules {
   const steps = rules.map((rule, index) =>
     within([index], () => {
       const placed: PlacedReference[] = [];
-      const step = compileRule(rule, placed);
+      const step = guarded(rule, compileRule(rule, placed));
       references.push(...placed.map((ref) => ({ ...ref, at: [index, ...ref.at] })));
       return step;
     }),
   );
-  const apply = (record: Readonly<Json>, scope: TemplateScope): Json => {
+  return Object.assign(runSteps(steps), { references });
+}
+
+/** Runs compiled steps over a copy of the record. */
+export function runSteps(
+  steps: readonly Step[],
+): (record: Readonly<Json>, scope: TemplateScope) => Json {
+  return (record, scope) => {
     const out = { ...record };
     for (const step of steps) step(out, scope);
     return out;
   };
-  return Object.assign(apply, { references });
 }
+
+/** `when` / `unless`, tested against the record as it stands when the rule runs. */
+function guarded(rule: FieldRule, step: Step): Step {
+  const when = rule.when === undefined ? undefined : compileCondition(rule.when);
+  const unless = rule.unless === undefined ? undefined : compileCondition(rule.unless);
+  if (when === undefined && unless === undefined) return step;
+  return (record, scope) => {
+    if (when !== undefined && !when(record)) return;
+    if (unless !== undefined && unless(record)) return;
+    step(record, scope);
+  };
+}
+
+/** Every member matches: equal, one of a list, or (for a list member) containing the value. */
+export function compileCondition(condition: Condition): (record: Readonly<Json>) => boolean {
+  const tests = Object.entries(condition).map(([name, expected]) => {
+    const path = fieldPath(name);
+    const wanted = new Set(Array.isArray(expected) ? expected : [expected]);
+    return (record: Readonly<Json>) => {
+      const value = getField(record, path);
+      return Array.isArray(value)
+        ? value.some((item) => wanted.has(item as string))
+        : wanted.has(value as string);
+    };
+  });
+  return (record) => tests.every((test) => test(record));
+}
+
+const paths = (names: readonly string[]): FieldPath[] => names.map(fieldPath);
 
 function compileRule(rule: FieldRule, references: PlacedReference[]): Step {
   if ('rename' in rule) {
-    const pairs = Object.entries(rule.rename);
+    const pairs = Object.entries(rule.rename).map(([from, to]) => [fieldPath(from), fieldPath(to)]);
     return (record) => {
-      for (const [from, to] of pairs) {
-        if (Object.hasOwn(record, from)) {
-          const value = record[from];
-          delete record[from];
-          record[to] = value;
-        }
+      for (const [from, to] of pairs) move(record, from!, to!, (value) => value);
+    };
+  }
+  if ('copy' in rule) {
+    const pairs = Object.entries(rule.copy).map(([to, from]) => [fieldPath(to), fieldPath(from)]);
+    return (record) => {
+      for (const [to, from] of pairs) {
+        const value = getField(record, from!);
+        if (value !== undefined) setField(record, to!, structuredClone(value));
       }
     };
   }
@@ -53,68 +99,46 @@ function compileRule(rule: FieldRule, references: PlacedReference[]): Step {
     const onlyWhenAbsent = 'default' in rule;
     const kind = onlyWhenAbsent ? 'default' : 'set';
     const values = Object.entries('set' in rule ? rule.set : rule.default).map(
-      ([field, value]) => [field, compileValue([kind, field], value, references)] as const,
+      ([field, value]) =>
+        [fieldPath(field), compileValue([kind, field], value, references)] as const,
     );
     return (record, scope) => {
       for (const [field, value] of values) {
-        const absent = !Object.hasOwn(record, field) || record[field] === undefined;
-        if (!onlyWhenAbsent || absent) record[field] = value(scope);
+        if (!onlyWhenAbsent || !hasField(record, field)) setField(record, field, value(scope));
       }
     };
   }
   if ('drop' in rule) {
-    const fields = rule.drop;
+    const fields = paths(rule.drop);
     return (record) => {
-      for (const field of fields) delete record[field];
+      for (const field of fields) deleteField(record, field);
     };
   }
   if ('keep' in rule) {
-    const kept = new Set(rule.keep);
+    const kept = paths(rule.keep);
     return (record) => {
-      for (const field of Object.keys(record)) if (!kept.has(field)) delete record[field];
-    };
-  }
-  if ('enum_map' in rule) {
-    const maps = Object.entries(rule.enum_map).map(
-      ([field, map]) => [field, new Map(Object.entries(map))] as const,
-    );
-    return (record) => {
-      for (const [field, map] of maps) {
-        const value = record[field];
-        if (Array.isArray(value)) record[field] = value.map((item) => map.get(item) ?? item);
-        else if (typeof value === 'string') record[field] = map.get(value) ?? value;
+      const picked: Json = {};
+      for (const field of kept) {
+        const value = getField(record, field);
+        if (value !== undefined) setField(picked, field, value);
       }
+      for (const key of Object.keys(record)) delete record[key];
+      Object.assign(record, picked);
     };
   }
+  if ('enum_map' in rule) return enumMap(rule.enum_map);
   if ('scope_to_list' in rule) {
     const { from, to } = rule.scope_to_list;
-    return (record) =>
-      move(record, from, to, (value) =>
-        typeof value === 'string' ? value.split(' ').filter(Boolean) : value,
-      );
+    return (record) => move(record, fieldPath(from), fieldPath(to), scopeToList);
   }
   if ('list_to_scope' in rule) {
     const { from, to } = rule.list_to_scope;
-    return (record) =>
-      move(record, from, to, (value) => (Array.isArray(value) ? value.join(' ') : value));
+    return (record) => move(record, fieldPath(from), fieldPath(to), listToScope);
   }
-  if ('to_string' in rule)
-    return convert(rule.to_string, (v) =>
-      typeof v === 'number' || typeof v === 'boolean' ? String(v) : v,
-    );
-  if ('to_number' in rule) {
-    return convert(rule.to_number, (v) =>
-      typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v)) ? Number(v) : v,
-    );
-  }
-  if ('to_boolean' in rule)
-    return convert(rule.to_boolean, (v) => (v === 'true' ? true : v === 'false' ? false : v));
-  if ('millis_to_seconds' in rule) {
-    // Vendors disagree even within one product: values below 1e11 are seconds already.
-    return convert(rule.millis_to_seconds, (v) =>
-      typeof v === 'number' && v >= 1e11 ? Math.floor(v / 1000) : v,
-    );
-  }
+  if ('to_string' in rule) return convert(rule.to_string, toText);
+  if ('to_number' in rule) return convert(rule.to_number, toNumber);
+  if ('to_boolean' in rule) return convert(rule.to_boolean, toBoolean);
+  if ('millis_to_seconds' in rule) return convert(rule.millis_to_seconds, millisToSeconds);
   return (record) => {
     for (const [field, value] of Object.entries(record)) {
       if (value === null || value === '' || (Array.isArray(value) && value.length === 0))
@@ -123,19 +147,67 @@ function compileRule(rule: FieldRule, references: PlacedReference[]): Step {
   };
 }
 
-function move(record: Json, from: string, to: string, change: (value: unknown) => unknown): void {
-  if (!Object.hasOwn(record, from)) return;
-  const value = record[from];
-  delete record[from];
-  record[to] = change(value);
-}
-
-function convert(fields: readonly string[], change: (value: unknown) => unknown): Step {
+/** Values map one by one, in lists too; values the map does not name pass unchanged. */
+export function enumMap(maps: Readonly<Record<string, Readonly<Record<string, string>>>>): Step {
+  const compiled = Object.entries(maps).map(
+    ([field, map]) => [fieldPath(field), new Map(Object.entries(map))] as const,
+  );
   return (record) => {
-    for (const field of fields)
-      if (Object.hasOwn(record, field)) record[field] = change(record[field]);
+    for (const [field, map] of compiled) {
+      const value = getField(record, field);
+      if (Array.isArray(value))
+        setField(
+          record,
+          field,
+          value.map((item) => map.get(item) ?? item),
+        );
+      else if (typeof value === 'string' && map.has(value)) setField(record, field, map.get(value));
+    }
   };
 }
+
+export function move(
+  record: Json,
+  from: FieldPath,
+  to: FieldPath,
+  change: (value: unknown) => unknown,
+): void {
+  const value = getField(record, from);
+  if (value === undefined) return;
+  deleteField(record, from);
+  setField(record, to, change(value));
+}
+
+export function convert(names: readonly string[], change: (value: unknown) => unknown): Step {
+  const fields = paths(names);
+  return (record) => {
+    for (const field of fields) {
+      const value = getField(record, field);
+      if (value !== undefined) setField(record, field, change(value));
+    }
+  };
+}
+
+export const scopeToList = (value: unknown): unknown =>
+  typeof value === 'string' ? value.split(' ').filter(Boolean) : value;
+export const listToScope = (value: unknown): unknown =>
+  Array.isArray(value) ? value.join(' ') : value;
+export const toText = (value: unknown): unknown =>
+  typeof value === 'number' || typeof value === 'boolean' ? String(value) : value;
+export const toNumber = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))
+    ? Number(value)
+    : value;
+export const toBoolean = (value: unknown): unknown =>
+  value === 'true' ? true : value === 'false' ? false : value;
+const TRUE = new Set<unknown>(['true', 1, '1']);
+const FALSE = new Set<unknown>(['false', 0, '0']);
+/** What vendors that store flags as numbers answer: 1/0, "1"/"0", or booleans as strings. */
+export const flagToBoolean = (value: unknown): unknown =>
+  TRUE.has(value) ? true : FALSE.has(value) ? false : value;
+/** Vendors disagree even within one product: values below 1e11 are seconds already. */
+export const millisToSeconds = (value: unknown): unknown =>
+  typeof value === 'number' && value >= 1e11 ? Math.floor(value / 1000) : value;
 
 /** Strings in `set`/`default` are templates; other JSON values are constants. */
 function compileValue(

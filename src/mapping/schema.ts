@@ -2,9 +2,11 @@ import { z } from 'zod';
 
 /**
  * The mapping file format: one vendor's registration API described as data. Version 1.
- * Templates (`path`, `url`, `query`, bearer values and string values of `set`/`default`)
- * may name `{param.NAME}` (a backend parameter) or `{var.NAME}` (a value kept in the
- * registration access token or captured by an earlier call of the same operation).
+ * Templates (`path`, `url`, resources, `query`, `headers`, bearer values and string values of
+ * `set`/`default`) name `{param.NAME}` (a backend parameter) or `{var.NAME}` (a value kept in
+ * the registration access token, generated, or captured by an earlier call of the same
+ * operation), with fallbacks as `{var.A|param.B}`. Field names with dots (`options.public`)
+ * address nested members.
  */
 export const FORMAT_VERSION = 1;
 
@@ -12,44 +14,125 @@ const name = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'a name of letters, di
 const fieldName = z.string().min(1);
 const fieldList = z.array(fieldName).min(1);
 const jsonValue: z.ZodType<unknown> = z.json();
-
-const ruleOptions = [
-  z.strictObject({ rename: z.record(fieldName, fieldName).describe('from -> to') }),
-  z.strictObject({
-    set: z.record(fieldName, jsonValue).describe('always set; strings are templates'),
-  }),
-  z.strictObject({
-    default: z.record(fieldName, jsonValue).describe('set when absent; strings are templates'),
-  }),
-  z.strictObject({ drop: fieldList }),
-  z.strictObject({ keep: fieldList.describe('drop every member not listed') }),
-  z.strictObject({
-    enum_map: z.record(fieldName, z.record(z.string(), z.string())).describe('field -> {from: to}'),
-  }),
-  z.strictObject({ scope_to_list: z.strictObject({ from: fieldName, to: fieldName }) }),
-  z.strictObject({ list_to_scope: z.strictObject({ from: fieldName, to: fieldName }) }),
-  z.strictObject({ to_string: fieldList.describe('numbers and booleans become strings') }),
-  z.strictObject({ to_number: fieldList.describe('numeric strings become numbers') }),
-  z.strictObject({ to_boolean: fieldList.describe('"true"/"false" become booleans') }),
-  z.strictObject({ millis_to_seconds: fieldList.describe('epoch milliseconds become seconds') }),
-  z.strictObject({ drop_empty: z.literal(true).describe('drop null, "" and empty arrays') }),
-] as const;
-
-/** The named transform vocabulary; each rule is an object with exactly one of these keys. */
-export const fieldRule = z.union(ruleOptions, { error: (issue) => ruleProblem(issue.input) });
-export type FieldRule = z.infer<typeof fieldRule>;
+const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /**
- * zod says only "Invalid input" when no union member fits. A rule with one known name gets
- * that rule's own problem; anything else, the list of names.
+ * Every listed member must match: equal to the value, one of the values of a list, or, for a
+ * member that is a list (e.g. `grant_types`), containing the value.
  */
-function ruleProblem(input: unknown): string {
-  const keys = typeof input === 'object' && input !== null ? Object.keys(input) : [];
+const condition = z
+  .record(fieldName, z.union([scalar, z.array(scalar).min(1)]))
+  .refine((c) => Object.keys(c).length > 0, 'at least one member');
+export type Condition = z.infer<typeof condition>;
+
+const guards = {
+  when: condition.optional().describe('apply only when the record matches'),
+  unless: condition.optional().describe('apply only when the record does not match'),
+};
+
+const ruleShapes = {
+  rename: z.record(fieldName, fieldName).describe('from -> to'),
+  set: z.record(fieldName, jsonValue).describe('always set; strings are templates'),
+  default: z.record(fieldName, jsonValue).describe('set when absent; strings are templates'),
+  copy: z.record(fieldName, fieldName).describe('to -> from: a value derived from another member'),
+  drop: fieldList,
+  keep: fieldList.describe('drop every member not listed'),
+  enum_map: z.record(fieldName, z.record(z.string(), z.string())).describe('field -> {from: to}'),
+  scope_to_list: z.strictObject({ from: fieldName, to: fieldName }),
+  list_to_scope: z.strictObject({ from: fieldName, to: fieldName }),
+  to_string: fieldList.describe('numbers and booleans become strings'),
+  to_number: fieldList.describe('numeric strings become numbers'),
+  to_boolean: fieldList.describe('"true"/"false" become booleans'),
+  millis_to_seconds: fieldList.describe('epoch milliseconds become seconds'),
+  drop_empty: z.literal(true).describe('drop null, "" and empty arrays'),
+} as const;
+type RuleName = keyof typeof ruleShapes;
+
+const ruleOptions = (Object.keys(ruleShapes) as RuleName[]).map((key) =>
+  z.strictObject({ [key]: ruleShapes[key], ...guards }),
+);
+
+/** The named one-way transform vocabulary; each rule has exactly one of these keys. */
+export const fieldRule = z.union(ruleOptions, {
+  error: (issue) => unionProblem(issue.input, ruleOptions, ['when', 'unless']),
+}) as unknown as z.ZodType<FieldRule, FieldRuleInput>;
+type Guards = { when?: Condition; unless?: Condition };
+type RuleOf<K extends RuleName> = { [P in K]: z.output<(typeof ruleShapes)[P]> } & Guards;
+export type FieldRule = { [K in RuleName]: RuleOf<K> }[RuleName];
+type FieldRuleInput = {
+  [K in RuleName]: { [P in K]: z.input<(typeof ruleShapes)[P]> } & Guards;
+}[RuleName];
+
+const tableShapes = {
+  rename: z.record(fieldName, fieldName).describe('standard -> vendor'),
+  enum_map: z
+    .record(
+      fieldName,
+      z
+        .record(z.string(), z.string())
+        .refine(
+          (map) => new Set(Object.values(map)).size === Object.values(map).length,
+          'each vendor value may stand for one standard value only (the rule is inverted on responses)',
+        ),
+    )
+    .describe('field -> {standard: vendor}'),
+  scope_list: z
+    .strictObject({ from: fieldName, to: fieldName })
+    .describe('space-separated scope string <-> array'),
+  boolean_number: fieldList.describe('true/false <-> 1/0'),
+  number_string: fieldList.describe('number <-> string'),
+  seconds_millis: fieldList.describe('epoch seconds <-> epoch milliseconds'),
+  member_flag: z
+    .strictObject({ list: fieldName, value: z.string(), flag: fieldName })
+    .describe('a value in a list <-> a boolean member'),
+  locale_list: z
+    .strictObject({
+      fields: fieldList.describe('standard members with #locale variants, e.g. client_name'),
+      to: fieldName.describe('the vendor list of {name, value, locale} objects'),
+      untagged: z
+        .enum(['keep', 'list'])
+        .default('keep')
+        .describe('keep: the untagged member stays a member; list: it joins the list'),
+    })
+    .describe('locale-tagged members <-> a vendor locale list'),
+} as const;
+type TableName = keyof typeof tableShapes;
+const tableOptions = (Object.keys(tableShapes) as TableName[]).map((key) =>
+  z.strictObject({ [key]: tableShapes[key] }),
+);
+
+/**
+ * Two-way rules: applied in order to every request body built from metadata, and in reverse
+ * order, inverted, to every result. Names are as they stand at that point of the list.
+ */
+export const tableRule = z.union(tableOptions, {
+  error: (issue) => unionProblem(issue.input, tableOptions, []),
+}) as unknown as z.ZodType<TableRule, TableRuleInput>;
+export type TableRule = {
+  [K in TableName]: { [P in K]: z.output<(typeof tableShapes)[P]> };
+}[TableName];
+type TableRuleInput = {
+  [K in TableName]: { [P in K]: z.input<(typeof tableShapes)[P]> };
+}[TableName];
+
+/**
+ * zod says only "Invalid input" when no union member fits. An entry with one known name gets
+ * that option's own problem; anything else, the list of names.
+ */
+function unionProblem(
+  input: unknown,
+  options: readonly z.ZodObject[],
+  modifiers: readonly string[],
+): string {
+  const keys =
+    typeof input === 'object' && input !== null
+      ? Object.keys(input).filter((key) => !modifiers.includes(key))
+      : [];
   const option =
-    keys.length === 1 ? ruleOptions.find((rule) => Object.hasOwn(rule.shape, keys[0]!)) : undefined;
+    keys.length === 1 ? options.find((rule) => Object.hasOwn(rule.shape, keys[0]!)) : undefined;
   const [issue] = option?.safeParse(input).error?.issues ?? [];
   if (issue !== undefined) return `${issue.path.join('.')}: ${issue.message}`;
-  const names = ruleOptions.map((rule) => Object.keys(rule.shape)[0]);
+  const names = options.map((rule) => Object.keys(rule.shape)[0]);
   return `expected an object with exactly one of: ${names.join(', ')}`;
 }
 
@@ -76,10 +159,15 @@ const call = z
       .regex(/^[/{]/, 'a path starting with / (or with a {param.NAME} holding one)')
       .optional()
       .describe('relative to the backend base URL'),
+    resource: name.optional().describe('a path declared under resources'),
     url: template
       .optional()
       .describe('an absolute URL the vendor handed out; must stay on the backend origin'),
     query: z.record(z.string(), template).optional(),
+    headers: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name'), template)
+      .optional()
+      .describe('request headers besides Accept, Content-Type and Authorization'),
     auth: callAuth.default('admin'),
     body: z
       .strictObject({
@@ -97,11 +185,15 @@ const call = z
         overlay_metadata: z
           .boolean()
           .default(false)
-          .describe('merge the registered metadata over `from` (read-modify-write)'),
+          .describe('merge the registered metadata, in vendor names, over `from`'),
         rules: z.array(fieldRule).default([]),
       })
       .optional(),
     expect: z.array(z.number().int().min(200).max(299)).min(1),
+    creates: z
+      .boolean()
+      .optional()
+      .describe('this call makes the client at the vendor (default: the first create call)'),
     capture: z
       .record(name, z.string().min(1))
       .default({})
@@ -109,16 +201,32 @@ const call = z
     result: z
       .strictObject({ rules: z.array(fieldRule).default([]) })
       .optional()
-      .describe('this response is the client; rules rename it to standard names'),
+      .describe('this response is the client; rules run before the field table is inverted'),
   })
-  .refine((c) => (c.path === undefined) !== (c.url === undefined), 'exactly one of path or url');
+  .refine(
+    (c) => [c.path, c.url, c.resource].filter((target) => target !== undefined).length === 1,
+    'exactly one of path, resource or url',
+  );
 export type Call = z.infer<typeof call>;
+
+const kept = z.union([name, z.strictObject({ var: name, optional: z.boolean().default(false) })]);
 
 const operation = z.strictObject({
   calls: z.array(call).min(1),
-  keep: z.array(name).default([]).describe('vars stored in the registration access token'),
+  keep: z
+    .array(kept)
+    .default([])
+    .describe('vars stored in the registration access token (any JSON value)'),
 });
 export type Operation = z.infer<typeof operation>;
+
+const createOperation = operation.extend({
+  compensate: z
+    .strictObject({ calls: z.array(call).min(1) })
+    .optional()
+    .describe('how to undo a create that failed after the vendor made the client; default: delete'),
+});
+export type CreateOperation = z.infer<typeof createOperation>;
 
 export const errorTarget = z.enum([
   'invalid_client_metadata',
@@ -164,6 +272,25 @@ const adminAuth = z.discriminatedUnion('kind', [
 ]);
 export type AdminAuth = z.infer<typeof adminAuth>;
 
+const generated = z.strictObject({
+  kind: z.enum(['id', 'secret']).describe('id: 32 hex digits; secret: 256 random bits, base64url'),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -')
+    .default('')
+    .describe('prepended to an id'),
+  ...guards,
+});
+export type Generated = z.infer<typeof generated>;
+
+const exampleRequest = z.strictObject({
+  method: z.string(),
+  url: z.string().describe('path and query below https://idp.example, or an absolute URL'),
+  auth: callAuth.optional().describe('the credential the call carries'),
+  headers: z.record(z.string(), z.string()).optional().describe("the call's own headers"),
+  body: jsonValue.optional(),
+});
+
 const example = z.strictObject({
   name: z.string(),
   operation: operationName,
@@ -174,24 +301,22 @@ const example = z.strictObject({
   metadata: z
     .record(z.string(), jsonValue)
     .optional()
-    .describe('registered metadata (create, update)'),
-  state: z
+    .describe('registered metadata (create, update), before the stored-fields filter'),
+  generated: z
     .record(name, z.string())
     .default({})
-    .describe('vars from the RAT (read, update, delete)'),
+    .describe('values the gateway generates, fixed for the example'),
+  state: z.record(name, jsonValue).default({}).describe('vars from the RAT (read, update, delete)'),
   calls: z
     .array(
       z.strictObject({
-        request: z.strictObject({
-          method: z.string(),
-          url: z.string().describe('path and query below https://idp.example, or an absolute URL'),
-          body: jsonValue.optional(),
-        }),
+        request: exampleRequest,
         response: z.strictObject({ status: z.number().int(), body: jsonValue.optional() }),
       }),
     )
     .min(1),
   result: z.record(z.string(), jsonValue).optional().describe('the normalized client'),
+  kept: z.record(z.string(), jsonValue).optional().describe('the state kept in the RAT afterwards'),
   error: z.string().optional().describe('the expected error code'),
 });
 export type MappingExample = z.infer<typeof example>;
@@ -211,10 +336,29 @@ export const mappingSchema = z.strictObject({
       .array(fieldName)
       .optional()
       .describe('standard members the vendor stores; others are not sent'),
+    scopes: z.array(z.string().min(1)).optional().describe('the scope values it accepts'),
+    algorithms: z
+      .record(fieldName, z.array(z.string().min(1)))
+      .optional()
+      .describe('per algorithm member, the values it accepts'),
+    refuse: z
+      .record(fieldName, z.string().min(1))
+      .optional()
+      .describe('members it cannot store, refused with this reason instead of dropped'),
   }),
   extensions: z.array(fieldName).default([]).describe('vendor members passed through in responses'),
+  generate: z
+    .record(name, generated)
+    .default({})
+    .describe('values the gateway makes on create, as metadata members and vars'),
+  fields: z.array(tableRule).default([]).describe('two-way field rules for every operation'),
+  echo: z
+    .array(fieldName)
+    .default([])
+    .describe('registered members the vendor does not return, kept in the RAT and echoed'),
+  resources: z.record(name, template).default({}).describe('paths written once, used by calls'),
   operations: z.strictObject({
-    create: operation,
+    create: createOperation,
     read: operation.optional(),
     update: operation.optional(),
     delete: operation.optional(),

@@ -7,6 +7,8 @@ export interface TemplateScope {
 export interface Reference {
   readonly namespace: 'param' | 'var';
   readonly name: string;
+  /** A fallback follows it (`{var.a|param.b}`): rendering does not need this one to exist. */
+  readonly optional?: boolean;
 }
 
 /** Where something was written, as a path inside the mapping file (relative while compiling). */
@@ -21,7 +23,7 @@ export interface PlacedReference extends Reference {
 export interface Template {
   readonly source: string;
   readonly references: readonly Reference[];
-  /** True when the template is exactly one reference (e.g. `{var.registration_client_uri}`). */
+  /** True when the template is exactly one placeholder (e.g. `{var.registration_client_uri}`). */
   readonly whole: boolean;
   /** `encodeVars` escapes values from vendors (ids in paths); operator params are trusted as written. */
   render(scope: TemplateScope, encodeVars?: (value: string) => string): string;
@@ -64,16 +66,24 @@ export function compileTemplateAt(
   return { template, references: template.references.map((ref) => ({ ...ref, at })) };
 }
 
+/** One placeholder: references tried in order, the first with a value wins. */
+type Placeholder = readonly Reference[];
+
 export function compileTemplate(source: string): Template {
-  const parts: (string | Reference)[] = [];
+  const parts: (string | Placeholder)[] = [];
   let last = 0;
   for (const match of source.matchAll(PLACEHOLDER)) {
-    const ref = REFERENCE.exec(match[1] ?? '');
-    if (ref === null) throw new TemplateError(`"${match[0]}" is not {param.NAME} or {var.NAME}`);
-    parts.push(source.slice(last, match.index), {
-      namespace: ref[1] as Reference['namespace'],
-      name: ref[2]!,
-    });
+    const alternatives = (match[1] ?? '').split('|');
+    parts.push(
+      source.slice(last, match.index),
+      alternatives.map((text, index) => {
+        const ref = REFERENCE.exec(text);
+        if (ref === null)
+          throw new TemplateError(`"${match[0]}" is not {param.NAME} or {var.NAME}`);
+        const reference = { namespace: ref[1] as Reference['namespace'], name: ref[2]! };
+        return index < alternatives.length - 1 ? { ...reference, optional: true } : reference;
+      }),
+    );
     last = match.index + match[0].length;
   }
   parts.push(source.slice(last));
@@ -82,27 +92,31 @@ export function compileTemplate(source: string): Template {
     throw new TemplateError(`unbalanced braces in "${source}"`);
   }
   const pieces = parts.filter((part) => part !== '');
-  const references = pieces.filter((part): part is Reference => typeof part !== 'string');
+  const placeholders = pieces.filter((part): part is Placeholder => typeof part !== 'string');
   return {
     source,
-    references,
-    whole: pieces.length === 1 && references.length === 1,
+    references: placeholders.flat(),
+    whole: pieces.length === 1 && placeholders.length === 1,
     render(scope, encodeVars = (value) => value) {
       let out = '';
       for (const piece of pieces) {
         if (typeof piece === 'string') out += piece;
-        else
-          out +=
-            piece.namespace === 'var' ? encodeVars(lookup(scope, piece)) : lookup(scope, piece);
+        else {
+          const [ref, value] = lookup(scope, piece);
+          out += ref.namespace === 'var' ? encodeVars(value) : value;
+        }
       }
       return out;
     },
   };
 }
 
-function lookup(scope: TemplateScope, ref: Reference): string {
-  const value = ref.namespace === 'param' ? scope.params[ref.name] : scope.vars[ref.name];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  throw new TemplateError(`{${ref.namespace}.${ref.name}} has no value`);
+function lookup(scope: TemplateScope, alternatives: Placeholder): [Reference, string] {
+  for (const ref of alternatives) {
+    const value = ref.namespace === 'param' ? scope.params[ref.name] : scope.vars[ref.name];
+    if (typeof value === 'string') return [ref, value];
+    if (typeof value === 'number' || typeof value === 'boolean') return [ref, String(value)];
+  }
+  const text = alternatives.map((ref) => `${ref.namespace}.${ref.name}`).join('|');
+  throw new TemplateError(`{${text}} has no value`);
 }

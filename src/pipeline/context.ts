@@ -1,17 +1,14 @@
-import type { RegistrationAccess, RegistrationTokens } from '../auth/index.js';
-import type { BackendClient } from '../backends/index.js';
+import type { Principal, RegistrationAccess, RegistrationTokens } from '../auth/index.js';
 import type { SealedCache } from '../cache/index.js';
-import type { Capabilities } from '../dcr/index.js';
-import type { CompiledMapping } from '../mapping/index.js';
+import type { Capabilities, RegistrationMode } from '../dcr/index.js';
+import type { VendorAdapter } from '../mapping/index.js';
 
-/** A configured backend: one IdP instance, its mapping and its connection. */
+/** A configured backend: one IdP instance behind its compiled vendor adapter. */
 export interface Backend {
   readonly id: string;
-  readonly mapping: CompiledMapping;
-  readonly params: Readonly<Record<string, string>>;
+  readonly adapter: VendorAdapter;
   /** The mapping's capabilities, narrowed by backend config. */
-  readonly capabilities: Capabilities & { readonly fields?: readonly string[] | undefined };
-  readonly client: Pick<BackendClient, 'send'>;
+  readonly capabilities: Capabilities;
 }
 
 /** A public route: where new registrations go and who may make them. */
@@ -21,6 +18,10 @@ export interface Route {
   readonly access: RegistrationAccess;
   /** Backend for new registrations; existing clients are managed where their RAT says. */
   readonly backend: Backend;
+  /** RFC 7591 §3.2.1: replace what the backend cannot honour (`substitute`) or refuse it. */
+  readonly registration: RegistrationMode;
+  /** Whether a flagged request is answered with the vendor requests instead of sending them. */
+  readonly dryRun: boolean;
 }
 
 /** What the use cases need, built once by `app.ts`. */
@@ -30,12 +31,6 @@ export interface PipelineDeps {
   readonly cache: SealedCache;
   /** How long an RFC 7592 read stays cached; 0: reads always go to the vendor. */
   readonly readCacheTtlSeconds: number;
-  /** Compensation failures are logged: they leave an orphan the operator must remove. */
-  readonly onCompensationFailure: (detail: {
-    backend: string;
-    clientId: string;
-    error: unknown;
-  }) => void;
 }
 
 /** One management or registration call as the HTTP layer hands it over. */
@@ -44,4 +39,8 @@ export interface Call {
   readonly authorization: string | undefined;
   /** Absolute base URL of the gateway as callers reach it, for `registration_client_uri`. */
   readonly publicBaseUrl: string;
+  /** The caller asked for a dry run (honoured only where the route allows it). */
+  readonly dryRun?: boolean;
 }
+
+export type { Principal };

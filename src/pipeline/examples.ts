@@ -1,18 +1,22 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { VendorRequest, VendorResponse } from '../backends/index.js';
 import { normalizeClient } from '../dcr/index.js';
 import { GatewayError } from '../errors/index.js';
-import type { CompiledMapping, MappingExample } from '../mapping/index.js';
-import type { Backend } from './context.js';
-import { runOperation } from './operation.js';
+import {
+  createAdapter,
+  type CompiledMapping,
+  type MappingExample,
+  type VendorRequest,
+  type VendorResponse,
+} from '../mapping/index.js';
 
 /** The base URL examples are written against. */
 export const EXAMPLE_BASE_URL = 'https://idp.example';
 
 /**
- * Runs a mapping's examples offline through the same operation runner and normalizer as live
- * traffic, with the vendor replaced by the example's recorded exchanges. Returns one line per
- * mismatch; empty when every example holds.
+ * Runs a mapping's examples offline through the real adapter (stored-fields filter, field
+ * table, call loop, kept state, compensation) and the live normalizer, with the vendor replaced
+ * by the example's recorded exchanges. Returns one line per mismatch; empty when every example
+ * holds.
  */
 export async function runExamples(mapping: CompiledMapping): Promise<string[]> {
   const failures: string[] = [];
@@ -29,12 +33,21 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
   const send = async (request: VendorRequest): Promise<VendorResponse> => {
     const exchange = exchanges.shift();
     if (exchange === undefined) throw new Error(`unexpected extra call ${request.call}`);
+    const { method, url, body, auth, headers } = exchange.request;
     const expected = {
-      method: exchange.request.method,
-      url: absolute(exchange.request.url),
-      body: exchange.request.body,
+      method,
+      url: absolute(url),
+      body,
+      ...(auth === undefined ? {} : { auth }),
+      ...(headers === undefined ? {} : { headers }),
     };
-    const actual = { method: request.method, url: requestUrl(request), body: request.body };
+    const actual = {
+      method: request.method,
+      url: requestUrl(request),
+      body: request.body,
+      ...(auth === undefined ? {} : { auth: request.auth }),
+      ...(headers === undefined ? {} : { headers: request.headers ?? {} }),
+    };
     if (!isDeepStrictEqual(actual, expected)) {
       problems.push(
         `call ${request.call} sent ${JSON.stringify(actual)}, expected ${JSON.stringify(expected)}`,
@@ -45,30 +58,50 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
   const defaults = Object.entries(mapping.parameters).flatMap(([key, spec]) =>
     spec.default === undefined ? [] : [[key, spec.default]],
   );
-  const backend: Backend = {
-    id: 'example',
-    mapping,
+  const adapter = createAdapter(mapping, {
     params: { ...Object.fromEntries(defaults), ...example.parameters },
-    capabilities: mapping.capabilities,
-    client: { send },
-  };
+    send,
+    generate: (name) => {
+      const value = example.generated[name];
+      if (value === undefined) throw new Error(`the example fixes no generated value for ${name}`);
+      return value;
+    },
+  });
+  const metadata = example.metadata ?? {};
+  const clientId = typeof example.state.client_id === 'string' ? example.state.client_id : '';
+  const { client_id: _, ...state } = example.state;
+  const normalize = (record: Record<string, unknown>) =>
+    normalizeClient({ client_id: clientId, ...record }, mapping.extensions);
   try {
-    const outcome = await runOperation(
-      backend,
-      example.operation,
-      example.state,
-      example.metadata ?? {},
-    );
+    // As in the pipeline, normalizing runs inside create: a record it cannot use compensates.
+    const outcome =
+      example.operation === 'create'
+        ? await adapter.create(metadata, (created) => ({
+            ...created,
+            record: normalize(created.record),
+          }))
+        : example.operation === 'read'
+          ? await adapter.read(clientId, state)
+          : example.operation === 'update'
+            ? await adapter.update(clientId, state, metadata)
+            : (await adapter.delete(clientId, state), undefined);
     if (example.error !== undefined)
       problems.push(`expected error ${example.error}, the operation succeeded`);
-    if (example.result !== undefined) {
-      const result = normalizeClient(outcome.record ?? {}, mapping.extensions);
-      if (!isDeepStrictEqual(result, example.result)) {
+    if (example.result !== undefined && outcome !== undefined) {
+      const result = normalize(outcome.record);
+      if (!isDeepStrictEqual(result, example.result))
         problems.push(
           `result ${JSON.stringify(result)}, expected ${JSON.stringify(example.result)}`,
         );
-      }
     }
+    if (
+      example.kept !== undefined &&
+      outcome !== undefined &&
+      !isDeepStrictEqual(outcome.state, example.kept)
+    )
+      problems.push(
+        `kept ${JSON.stringify(outcome.state)}, expected ${JSON.stringify(example.kept)}`,
+      );
   } catch (error) {
     const code = error instanceof GatewayError ? error.code : String(error);
     if (code !== example.error)

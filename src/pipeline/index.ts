@@ -2,3 +2,4 @@ export * from './context.js';
 export * from './manage.js';
 export * from './register.js';
 export * from './respond.js';
+export * from './steps.js';

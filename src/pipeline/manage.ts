@@ -1,13 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { bearerToken, grantDigest, type RegistrationGrant } from '../auth/index.js';
 import { readKey } from '../cache/index.js';
-import { checkUpdateBody, normalizeClient, type ClientInformation } from '../dcr/index.js';
+import { checkUpdateBody, type ClientInformation } from '../dcr/index.js';
 import { invalidRequest, invalidToken } from '../errors/index.js';
-import type { OperationName } from '../mapping/index.js';
+import { sameSecret } from '../lib/crypto.js';
+import type { Outcome } from '../mapping/index.js';
 import type { Backend, Call, PipelineDeps } from './context.js';
-import { keptState, runOperation } from './operation.js';
-import { registrableMetadata } from './register.js';
 import { clientResponse, type ClientResponse } from './respond.js';
+import { applyRoutePolicy, issueToken, normalize, parseMetadata } from './steps.js';
 
 interface Managed {
   readonly grant: RegistrationGrant;
@@ -32,42 +31,40 @@ async function authorize(deps: PipelineDeps, call: Call, clientId: string): Prom
   return { grant, token, backend };
 }
 
-const varsOf = (grant: RegistrationGrant) => ({ ...grant.state, client_id: grant.clientId });
-
 interface Current {
   readonly client: ClientInformation;
   readonly managed: Managed;
 }
 
+const cacheKey = ({ backend, grant }: Managed): string =>
+  readKey(backend.id, backend.adapter.mapping.hash, grant.clientId);
+
 /** The client as the vendor holds it now, from the cache when this very grant cached it. */
 async function current(deps: PipelineDeps, managed: Managed): Promise<Current> {
-  if (deps.readCacheTtlSeconds === 0) return callVendor(deps, managed, 'read', {});
   const { grant, backend } = managed;
-  const key = readKey(backend.id, backend.mapping.hash, grant.clientId);
+  const read = () => backend.adapter.read(grant.clientId, grant.state);
+  if (deps.readCacheTtlSeconds === 0) return follow(deps, managed, await read());
+  const key = cacheKey(managed);
   const cached = (await deps.cache.get(key)) as
     { digest?: string; client?: ClientInformation } | undefined;
   if (cached?.digest === grantDigest(grant) && cached.client !== undefined)
     return { client: cached.client, managed };
-  const { client, managed: next } = await callVendor(deps, managed, 'read', {});
-  await deps.cache.set(key, { digest: grantDigest(next.grant), client }, deps.readCacheTtlSeconds);
-  return { client, managed: next };
+  const fresh = follow(deps, managed, await read());
+  await deps.cache.set(
+    key,
+    { digest: grantDigest(fresh.managed.grant), client: fresh.client },
+    deps.readCacheTtlSeconds,
+  );
+  return fresh;
 }
 
-/** Runs an operation and follows vendor RAT rotation with a new gateway RAT. */
-async function callVendor(
-  deps: PipelineDeps,
-  managed: Managed,
-  name: OperationName,
-  metadata: Record<string, unknown>,
-): Promise<Current> {
+/** Normalizes an outcome and, when the vendor state changed, follows it with a new gateway RAT. */
+function follow(deps: PipelineDeps, managed: Managed, outcome: Outcome): Current {
   const { grant, backend } = managed;
-  const outcome = await runOperation(backend, name, varsOf(grant), metadata);
-  const client = normalizeClient(outcome.record ?? {}, backend.mapping.extensions);
-  const state = keptState(backend, name, grant.state, outcome.vars);
-  if (Object.keys(state).every((key) => state[key] === grant.state[key]))
-    return { client, managed };
-  const rotated = { ...grant, state };
-  return { client, managed: { grant: rotated, backend, token: deps.tokens.issue(rotated) } };
+  const client = normalize(backend, { ...outcome.record, client_id: grant.clientId });
+  if (!outcome.rotated) return { client, managed };
+  const rotated = { ...grant, state: outcome.state };
+  return { client, managed: { grant: rotated, backend, token: issueToken(deps, rotated) } };
 }
 
 function respond(call: Call, { client, managed }: Current): ClientResponse {
@@ -86,6 +83,8 @@ export async function read(
 /**
  * RFC 7592 §2.2 update: the body replaces the whole record, so it goes through the same
  * validation and policy as a registration. A `client_secret` in it must equal the current one.
+ * The cached read is removed before the vendor call too, so no reader is served the old record
+ * once the vendor may hold the new one.
  */
 export async function update(
   deps: PipelineDeps,
@@ -95,7 +94,7 @@ export async function update(
 ): Promise<ClientResponse> {
   let managed = await authorize(deps, call, clientId);
   const { clientSecret } = checkUpdateBody(body, clientId);
-  const metadata = registrableMetadata(managed.backend, body);
+  const metadata = applyRoutePolicy(call.route, managed.backend, parseMetadata(body));
   if (clientSecret !== undefined) {
     const now = await current(deps, managed);
     if (!sameSecret(clientSecret, now.client.client_secret)) {
@@ -104,21 +103,15 @@ export async function update(
     managed = now.managed;
   }
   const { backend, grant } = managed;
-  const result = await callVendor(deps, managed, 'update', metadata);
-  await deps.cache.delete(readKey(backend.id, backend.mapping.hash, grant.clientId));
-  return respond(call, result);
+  await deps.cache.delete(cacheKey(managed));
+  const outcome = await backend.adapter.update(grant.clientId, grant.state, metadata);
+  await deps.cache.delete(cacheKey(managed));
+  return respond(call, follow(deps, managed, outcome));
 }
 
 /** RFC 7592 §2.3 delete. */
 export async function remove(deps: PipelineDeps, call: Call, clientId: string): Promise<void> {
-  const { grant, backend } = await authorize(deps, call, clientId);
-  await runOperation(backend, 'delete', varsOf(grant), {});
-  await deps.cache.delete(readKey(backend.id, backend.mapping.hash, grant.clientId));
-}
-
-function sameSecret(given: string, actual: unknown): boolean {
-  if (typeof actual !== 'string') return false;
-  const a = Buffer.from(given);
-  const b = Buffer.from(actual);
-  return a.length === b.length && timingSafeEqual(a, b);
+  const managed = await authorize(deps, call, clientId);
+  await managed.backend.adapter.delete(managed.grant.clientId, managed.grant.state);
+  await deps.cache.delete(cacheKey(managed));
 }

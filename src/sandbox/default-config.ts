@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import { applyEnv, BUNDLED_MAPPINGS, type Env, type GatewayConfig } from '../config/load.js';
-import { FileError } from '../config/yaml-source.js';
-import { LOOPBACK_HOSTS } from '../dcr/index.js';
-import { loadMapping } from '../mapping/index.js';
+import { LOOPBACK_HOSTS } from '../lib/loopback.js';
+import { FileError } from '../lib/yaml-source.js';
 import type { StandardBackend } from './standard-backend.js';
 
 export interface Sandbox {
@@ -45,9 +44,10 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
     backends: [
       {
         id: 'sandbox-standard',
-        mapping: loadMapping(resolve(BUNDLED_MAPPINGS, 'rfc7591.yaml')),
+        mapping: 'rfc7591',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'rfc7591.yaml'),
         baseUrl: new URL(standard.baseUrl),
-        params: { registration_path: '/reg' },
+        parameters: { registration_path: '/reg' },
         admin: { token: standard.initialAccessToken },
         connectTimeoutMs: 2_000,
         requestTimeoutMs: 10_000,
@@ -61,8 +61,11 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         prefix: '/sandbox/standard',
         backend: 'sandbox-standard',
         access: { kind: 'open' },
+        registration: 'substitute',
+        dryRun: true,
       },
     ],
+    describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),

@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { BUNDLED_MAPPINGS, loadConfigFile } from '../../src/config/load.js';
-import { FileError } from '../../src/config/yaml-source.js';
+import { loadGateway } from '../../src/assemble.js';
+import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
+import { FileError } from '../../src/lib/yaml-source.js';
 import { randomKey } from '../support/gateway.js';
 
 const KEY = randomKey();
@@ -48,7 +49,7 @@ function problems(
 ): string[] {
   const file = write(text, extra);
   try {
-    loadConfigFile(file, env);
+    loadGateway(file, env);
   } catch (error) {
     if (error instanceof FileError)
       return error.message
@@ -71,7 +72,7 @@ function mappingWithAdminAuth(adminAuth: string): string {
 
 describe('loading a gateway config', () => {
   it('loads a valid config with defaults, secrets from the environment and the bundled mapping', () => {
-    const config = loadConfigFile(write(VALID), ENV);
+    const { config, backends } = loadGateway(write(VALID), ENV);
     expect(config.server).toStrictEqual({
       host: '127.0.0.1',
       port: 8080,
@@ -89,13 +90,20 @@ describe('loading a gateway config', () => {
       keys: [{ kid: 'k1', key: Buffer.from(KEY, 'base64url') }],
       ttlSeconds: undefined,
     });
-    const [backend] = config.backends;
+    const [backend] = backends;
     expect(backend!.mapping.id).toBe('rfc7591');
-    expect(backend!.baseUrl.href).toBe('https://idp.example/base');
+    expect(backend!.section.baseUrl.href).toBe('https://idp.example/base');
     expect(backend!.params).toStrictEqual({ registration_path: '/register' });
-    expect(backend!.admin.token).toBe('initial-token');
+    expect(backend!.section.admin.token).toBe('initial-token');
     expect(config.routes).toStrictEqual([
-      { id: 'apps', prefix: '/apps', backend: 'idp', access: { kind: 'open' } },
+      {
+        id: 'apps',
+        prefix: '/apps',
+        backend: 'idp',
+        access: { kind: 'open' },
+        registration: 'substitute',
+        dryRun: false,
+      },
     ]);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.server)).toBe(true);
@@ -106,7 +114,7 @@ describe('loading a gateway config', () => {
       '{ env: RAT_KEY }',
       '{ file: ./rat.key }',
     );
-    const config = loadConfigFile(
+    const { config } = loadGateway(
       write(text, { 'secrets/iat.txt': 'from-a-file\n', 'rat.key': `${KEY}\r\n` }),
       {},
     );
@@ -120,7 +128,7 @@ describe('loading a gateway config', () => {
       'registration: { open: true }',
       `registration: { initial_access_tokens: [{ env: IAT }, { sha256: ${digest.toString('hex')} }] }`,
     );
-    expect(loadConfigFile(write(text), ENV).routes[0]!.access).toStrictEqual({
+    expect(loadGateway(write(text), ENV).config.routes[0]!.access).toStrictEqual({
       kind: 'initial_access_token',
       sha256: [createHash('sha256').update('initial-token').digest(), digest],
     });
@@ -134,28 +142,28 @@ describe('loading a gateway config', () => {
       ),
     );
     const env = { ...ENV, R: 'redis://file:6379' };
-    const overridden = loadConfigFile(file, {
+    const overridden = loadGateway(file, {
       ...env,
       HOST: '0.0.0.0',
       PORT: '9000',
       REDIS_URL: 'redis://env:6379',
-    });
+    }).config;
     expect([
       overridden.server.host,
       overridden.server.port,
       overridden.cache.redisUrl,
     ]).toStrictEqual(['0.0.0.0', 9000, 'redis://env:6379']);
-    const empty = loadConfigFile(file, { ...env, HOST: '', PORT: '', REDIS_URL: '' });
+    const empty = loadGateway(file, { ...env, HOST: '', PORT: '', REDIS_URL: '' }).config;
     expect([empty.server.host, empty.server.port, empty.cache.redisUrl]).toStrictEqual([
       '::1',
       7000,
       'redis://file:6379',
     ]);
-    expect(loadConfigFile(file, { ...env, PORT: '0' }).server.port).toBe(0);
+    expect(loadGateway(file, { ...env, PORT: '0' }).config.server.port).toBe(0);
   });
 
   it.each(['eighty', ' 80', '1e3', '0x50', '-1', '65536', '8080.0'])('refuses PORT=%j', (port) => {
-    expect(() => loadConfigFile(write(VALID), { ...ENV, PORT: port })).toThrow(
+    expect(() => loadGateway(write(VALID), { ...ENV, PORT: port })).toThrow(
       new FileError(`PORT: expected an integer from 0 to 65535, got "${port}"`),
     );
   });
@@ -188,11 +196,11 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
         '{ kid: k1, secret: { file: missing.key } }',
       );
     expect(problems(text, { ...ENV, PORT: 'eighty' })).toStrictEqual([
-      'FILE:7:28: backends.idp.parameters.setupId: mapping rfc7591 has no parameter setupId (it has: registration_path)',
       'FILE:9:21: backends.idp.admin.token: environment variable UNSET is not set',
       'FILE:13:14: routes.apps.backend: no backend named nowhere',
       'FILE:3:26: registration_tokens.keys.0.secret: secret file missing.key cannot be read (ENOENT)',
       'PORT: expected an integer from 0 to 65535, got "eighty"',
+      'FILE:7:28: backends.idp.parameters.setupId: mapping rfc7591 has no parameter setupId (it has: registration_path)',
     ]);
   });
 

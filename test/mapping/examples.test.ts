@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
-import { parseYaml } from '../../src/config/yaml-source.js';
+import { parseYaml } from '../../src/lib/yaml-source.js';
 import { loadMapping, loadMappingSource } from '../../src/mapping/index.js';
 import { runExamples } from '../../src/pipeline/examples.js';
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FileError, parseYaml } from '../../src/config/yaml-source.js';
+import { FileError, parseYaml } from '../../src/lib/yaml-source.js';
 import { loadMapping, loadMappingSource } from '../../src/mapping/index.js';
 
 const BUNDLED = resolve(import.meta.dirname, '../../mappings/rfc7591.yaml');
 const STANDARD = readFileSync(BUNDLED, 'utf8');
 const RULE_NAMES =
-  'rename, set, default, drop, keep, enum_map, scope_to_list, list_to_scope, to_string, ' +
+  'rename, set, default, copy, drop, keep, enum_map, scope_to_list, list_to_scope, to_string, ' +
   'to_number, to_boolean, millis_to_seconds, drop_empty';
 
 const load = (text: string) => loadMappingSource(parseYaml('m.yaml', text));
@@ -113,7 +113,7 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
   it('a call with both path and url', () => {
     const text = edited(CREATE_PATH, `${CREATE_PATH}\n        url: '{var.x}'`);
     expect(refusal(text)).toBe(
-      `${at(text, '- name: register', 2)}: operations.create.calls.0: exactly one of path or url`,
+      `${at(text, '- name: register', 2)}: operations.create.calls.0: exactly one of path, resource or url`,
     );
   });
 
@@ -171,7 +171,7 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
   it('a create that captures no client_id', () => {
     const text = edited('          client_id: client_id\n', '');
     expect(refusal(text)).toBe(
-      `${at(text, 'calls:')}: operations.create: a create call must capture client_id`,
+      `${at(text, 'calls:')}: operations.create: a create call must capture client_id (or the mapping generate it)`,
     );
   });
 

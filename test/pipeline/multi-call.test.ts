@@ -11,6 +11,6 @@ import { runExamples } from '../../src/pipeline/examples.js';
  */
 it('runs a multi-call mapping: captures, kept vars, route parameters, read-modify-write', async () => {
   const mapping = loadMapping(resolve(import.meta.dirname, '../fixtures/multi-call.yaml'));
-  expect(mapping.operations.create?.keep).toStrictEqual(['entity_id']);
+  expect(mapping.operations.create.keep).toStrictEqual([{ name: 'entity_id', optional: false }]);
   expect(await runExamples(mapping)).toStrictEqual([]);
 });

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
-import { loadConfigFile } from '../../src/config/load.js';
+import { loadGateway } from '../../src/assemble.js';
 import { createLogger } from '../../src/http/index.js';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 
@@ -99,8 +99,9 @@ export async function startGateway(fixture: ConfigFixture): Promise<TestGateway>
       done();
     },
   });
-  const config = loadConfigFile(fixture.file, fixture.env);
-  const app = await buildApp(config, { logger: createLogger('debug', sink) });
+  const app = await buildApp(loadGateway(fixture.file, fixture.env), {
+    logger: createLogger('debug', sink),
+  });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   await untilReady(url);
   return { url, app, logs, close: () => app.close() };

@@ -1,0 +1,299 @@
+import { randomBytes } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { badVendorResponse, methodNotAllowed } from '../errors/index.js';
+import type { CompiledCall, CompiledMapping, CompiledOperation } from './compile.js';
+import { isRecord, type Json } from './fields.js';
+import type { Send, VendorRequest } from './port.js';
+import type { OperationName } from './schema.js';
+import { TemplateError, type TemplateScope } from './template.js';
+
+/** What a vendor holds for one client, as the gateway keeps it in the RAT. */
+export type VendorState = Readonly<Record<string, unknown>>;
+
+/** The client as the vendor reports it, in standard names, and the state to keep. */
+export interface Outcome {
+  readonly record: Json;
+  readonly state: VendorState;
+  /** The state changed (the vendor rotated its RAT, an echoed member changed): issue a new RAT. */
+  readonly rotated: boolean;
+}
+
+export interface Created extends Outcome {
+  /** The client id the vendor (or the gateway, for vendors that make none) gave the client. */
+  readonly clientId: string;
+}
+
+/** One backend's vendor API behind create / read / update / delete, compiled from its mapping. */
+export interface VendorAdapter {
+  readonly mapping: CompiledMapping;
+  /** RFC 7592 methods this backend serves, for `Allow`. */
+  readonly allowedMethods: readonly string[];
+  /**
+   * Creates the client, then runs `commit` (normalize, issue the RAT). If anything fails after
+   * the vendor made the client, a later call, `commit` itself, the client is removed again by
+   * the mapping's compensation before the error goes on.
+   */
+  create<T>(metadata: Readonly<Json>, commit: (created: Created) => T | Promise<T>): Promise<T>;
+  read(clientId: string, state: VendorState): Promise<Outcome>;
+  update(clientId: string, state: VendorState, metadata: Readonly<Json>): Promise<Outcome>;
+  delete(clientId: string, state: VendorState): Promise<void>;
+  /** The vendor requests an operation would send, rendered without sending them. */
+  dryRun(operation: OperationName, input: DryRunInput): Promise<DryRun>;
+}
+
+export interface DryRunInput {
+  readonly metadata?: Readonly<Json>;
+  readonly clientId?: string;
+  readonly state?: VendorState;
+}
+
+export interface DryRun {
+  readonly requests: readonly VendorRequest[];
+  /** Why the run stopped before the last call, e.g. a value only the vendor's answer holds. */
+  readonly stopped?: string;
+}
+
+export interface CompensationEvent {
+  readonly clientId: string;
+  /** Absent when the compensation removed the client. */
+  readonly error?: unknown;
+}
+
+export interface AdapterOptions {
+  readonly params: Readonly<Record<string, string>>;
+  readonly send: Send;
+  /** Every compensation, done or failed (a failure leaves an orphan the operator must remove). */
+  readonly onCompensation?: (event: CompensationEvent) => void;
+  /** Makes generated values; fixed in examples. */
+  readonly generate?: (name: string, kind: 'id' | 'secret') => string;
+}
+
+/** State key of the registered members a mapping echoes (`echo:`); no var may use it. */
+export const REGISTERED_STATE = 'registered';
+
+export function createAdapter(mapping: CompiledMapping, options: AdapterOptions): VendorAdapter {
+  const { params, send } = options;
+  const make = options.generate ?? randomValue;
+  const { create, read, update, delete: remove } = mapping.operations;
+  const allowedMethods = Object.freeze([
+    ...(read ? ['GET', 'HEAD'] : []),
+    ...(update ? ['PUT'] : []),
+    ...(remove ? ['DELETE'] : []),
+  ]);
+  const needed = (name: OperationName): CompiledOperation => {
+    const operation = mapping.operations[name];
+    if (operation === undefined) throw methodNotAllowed(allowedMethods);
+    return operation;
+  };
+  const echoed = (metadata: Readonly<Json>): Json | undefined => {
+    if (mapping.echo.length === 0) return undefined;
+    return Object.fromEntries(
+      mapping.echo.filter((key) => metadata[key] !== undefined).map((key) => [key, metadata[key]]),
+    );
+  };
+  const withEcho = (record: Json, registered: unknown): Json =>
+    isRecord(registered) ? { ...registered, ...record } : record;
+
+  const manage = async (
+    name: 'read' | 'update',
+    clientId: string,
+    state: VendorState,
+    metadata: Readonly<Json>,
+  ): Promise<Outcome> => {
+    const operation = needed(name);
+    const run = await runCalls(
+      operation.calls,
+      name,
+      scopeOf(params, state, clientId),
+      metadata,
+      mapping,
+      send,
+    );
+    const registered = name === 'update' ? echoed(metadata) : state[REGISTERED_STATE];
+    const next = keptState(operation, name, state, run.vars);
+    if (registered !== undefined) next[REGISTERED_STATE] = registered;
+    return {
+      record: withEcho(run.record ?? {}, registered),
+      state: next,
+      rotated: !isDeepStrictEqual(next, state),
+    };
+  };
+
+  const adapter: VendorAdapter = {
+    mapping,
+    allowedMethods,
+    async create<T>(input: Readonly<Json>, commit: (created: Created) => T | Promise<T>) {
+      const metadata: Json = storedOnly(mapping, input);
+      const vars: Record<string, unknown> = {};
+      for (const value of mapping.generate) {
+        if (!value.applies(metadata)) continue;
+        vars[value.name] = metadata[value.name] = value.prefix + make(value.name, value.kind);
+      }
+      const scope = { params, vars };
+      let made = false;
+      try {
+        const run = await runCalls(create.calls, 'create', scope, metadata, mapping, send, () => {
+          made = true;
+        });
+        const registered = echoed(metadata);
+        const state = keptState(create, 'create', {}, run.vars);
+        if (registered !== undefined) state[REGISTERED_STATE] = registered;
+        const record = withEcho(run.record ?? {}, registered);
+        const clientId = record.client_id ?? run.vars.client_id;
+        if (typeof clientId !== 'string' || clientId === '')
+          throw badVendorResponse('create yielded no client_id');
+        return await commit({
+          clientId,
+          record: { ...record, client_id: clientId },
+          state,
+          rotated: false,
+        });
+      } catch (error) {
+        if (made) await compensate(scope.vars);
+        throw error;
+      }
+    },
+    read: (clientId, state) => manage('read', clientId, state, {}),
+    update: (clientId, state, metadata) =>
+      manage('update', clientId, state, storedOnly(mapping, metadata)),
+    async delete(clientId, state) {
+      await runCalls(
+        needed('delete').calls,
+        'delete',
+        scopeOf(params, state, clientId),
+        {},
+        mapping,
+        send,
+      );
+    },
+    async dryRun(name, input) {
+      const operation = needed(name);
+      const requests: VendorRequest[] = [];
+      const metadata = storedOnly(mapping, input.metadata ?? {});
+      const vars: Record<string, unknown> = { ...input.state };
+      if (input.clientId !== undefined) vars.client_id = input.clientId;
+      if (name === 'create') {
+        for (const value of mapping.generate)
+          if (value.applies(metadata))
+            vars[value.name] = metadata[value.name] = value.prefix + make(value.name, value.kind);
+      }
+      // Each call is answered with its first expected status and an empty object: what later
+      // calls need from real answers is reported, not invented.
+      const record: Send = async (request) => {
+        requests.push(request);
+        const call = operation.calls.find((c) => c.name === request.call);
+        return { status: [...(call?.expect ?? [200])][0]!, body: {} };
+      };
+      try {
+        await runCalls(operation.calls, name, { params, vars }, metadata, mapping, record);
+        return { requests };
+      } catch (error) {
+        const done = requests.length === operation.calls.length;
+        return done ? { requests } : { requests, stopped: reason(error) };
+      }
+    },
+  };
+  return Object.freeze(adapter);
+
+  /** Undoes a create with what the calls so far captured; never throws. */
+  async function compensate(vars: Readonly<Record<string, unknown>>): Promise<void> {
+    const clientId = typeof vars.client_id === 'string' ? vars.client_id : '(unknown)';
+    const calls = create.compensate ?? remove?.calls;
+    try {
+      if (calls === undefined) throw new Error('the mapping has neither compensate nor delete');
+      await runCalls(calls, 'delete', { params, vars: { ...vars } }, {}, mapping, send);
+      options.onCompensation?.({ clientId });
+    } catch (error) {
+      options.onCompensation?.({ clientId, error });
+    }
+  }
+}
+
+function scopeOf(
+  params: Readonly<Record<string, string>>,
+  state: VendorState,
+  clientId: string,
+): TemplateScope {
+  return { params, vars: { ...state, client_id: clientId } };
+}
+
+/** Members the vendor does not store are not sent (RFC 7591 §2 lets a server ignore them). */
+function storedOnly(mapping: CompiledMapping, metadata: Readonly<Json>): Json {
+  const stored = mapping.storedFields;
+  if (stored === undefined) return { ...metadata };
+  return Object.fromEntries(
+    Object.entries(metadata).filter(([key]) => stored.has(key.split('#')[0]!)),
+  );
+}
+
+interface Run {
+  /** The vendor's view of the client, in standard names; absent for delete. */
+  readonly record?: Json;
+  readonly vars: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The call loop: each call is rendered from the vars so far, sent, checked against its expected
+ * statuses (anything else goes through the mapping's error rules), and its captures feed the
+ * next call. `onCreated` fires once the call that makes the client has succeeded.
+ */
+async function runCalls(
+  calls: readonly CompiledCall[],
+  name: OperationName,
+  scope: { params: Readonly<Record<string, string>>; vars: Record<string, unknown> },
+  metadata: Readonly<Json>,
+  mapping: CompiledMapping,
+  send: Send,
+  onCreated?: () => void,
+): Promise<Run> {
+  let record: Json | undefined;
+  for (const call of calls) {
+    let request: VendorRequest;
+    try {
+      request = call.request(scope, metadata);
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+      throw badVendorResponse(`call ${call.name}: ${error.message}`);
+    }
+    const response = await send(request);
+    if (!call.expect.has(response.status))
+      throw mapping.classifyError(name, response.status, response.body);
+    if (call.creates) onCreated?.();
+    Object.assign(scope.vars, call.capture(response.body));
+    if (call.result) {
+      if (!isRecord(response.body))
+        throw badVendorResponse(`call ${call.name}: body is not a JSON object`);
+      record = call.result(response.body, scope);
+    }
+  }
+  return record === undefined ? { vars: scope.vars } : { record, vars: scope.vars };
+}
+
+/** The vars an operation keeps, as RAT state; a required one missing fails a create. */
+function keptState(
+  operation: CompiledOperation,
+  name: OperationName,
+  previous: VendorState,
+  vars: Readonly<Record<string, unknown>>,
+): Record<string, unknown> {
+  const state: Record<string, unknown> = { ...previous };
+  for (const { name: key, optional } of operation.keep) {
+    const value = vars[key];
+    if (value !== undefined && value !== null && value !== '') state[key] = value;
+    else if (name === 'create' && !optional) throw badVendorResponse(`create did not yield ${key}`);
+  }
+  return state;
+}
+
+function randomValue(_name: string, kind: 'id' | 'secret'): string {
+  return kind === 'id' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url');
+}
+
+function reason(error: unknown): string {
+  const detail = (error as { detail?: unknown }).detail;
+  return typeof detail === 'string'
+    ? detail
+    : error instanceof Error
+      ? error.message
+      : String(error);
+}
