@@ -115,7 +115,7 @@ function checkAdmin(mapping: CompiledMapping, section: ResolvedBackend, report: 
     need(['clientId', 'clientSecret'], ['client_id', 'client_secret']);
 }
 
-const NARROWABLE = ['grant_types', 'response_types', 'token_endpoint_auth_methods'] as const;
+type Narrowable = 'grant_types' | 'response_types' | 'token_endpoint_auth_methods';
 
 function capabilities(
   mapping: CompiledMapping,
@@ -123,7 +123,7 @@ function capabilities(
   report: Report,
 ): Capabilities {
   const declared = mapping.capabilities;
-  const pick = (field: (typeof NARROWABLE)[number]): readonly string[] => {
+  const pick = (field: Narrowable): readonly string[] => {
     const values = section.capabilities?.[field];
     if (values === undefined) return declared[field];
     const extra = values.filter((value) => !declared[field].includes(value));

@@ -69,7 +69,10 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
   });
   const metadata = example.metadata ?? {};
   const clientId = typeof example.state.client_id === 'string' ? example.state.client_id : '';
-  const { client_id: _, ...state } = example.state;
+  // Examples give the client id beside the kept state, as the RAT carries it.
+  const state = Object.fromEntries(
+    Object.entries(example.state).filter(([key]) => key !== 'client_id'),
+  );
   const normalize = (record: Record<string, unknown>) =>
     normalizeClient({ client_id: clientId, ...record }, mapping.extensions);
   try {
