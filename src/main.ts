@@ -1,14 +1,16 @@
 #!/usr/bin/env node
-import { readdirSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
 import { assemble, loadGateway, type Gateway } from './assemble.js';
 import { BUNDLED_MAPPINGS } from './config/load.js';
+import { GatewayError } from './errors/index.js';
 import { FileError } from './lib/yaml-source.js';
 import { createLogger } from './http/index.js';
-import { loadMapping } from './mapping/index.js';
+import { loadMapping, type OperationName } from './mapping/index.js';
 import { mappingJsonSchema } from './mapping/json-schema.js';
+import { dryRunOffline } from './pipeline/dry-run.js';
 import { runExamples } from './pipeline/examples.js';
 
 const USAGE = `Usage:
@@ -17,12 +19,25 @@ const USAGE = `Usage:
   dcr-gateway check-mappings [DIR]      validate every mapping file in DIR (default: the
                                         bundled mappings) and run its examples offline
   dcr-gateway mapping-schema            print the JSON Schema of mapping files
+  dcr-gateway dry-run MAPPING --operation create|read|update|delete
+              [--param NAME=VALUE]... [--metadata FILE.json] [--state FILE.json] [--client-id ID]
+                                        print the vendor requests the gateway would send for
+                                        the operation (MAPPING: a bundled id or a .yaml path),
+                                        secrets masked; sends nothing
 Environment: HOST, PORT, REDIS_URL override the config; LOG_LEVEL sets the log level.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
-    options: { config: { type: 'string', short: 'c' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      config: { type: 'string', short: 'c' },
+      help: { type: 'boolean', short: 'h' },
+      operation: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      metadata: { type: 'string' },
+      state: { type: 'string' },
+      'client-id': { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [command = 'serve', ...rest] = positionals;
@@ -38,6 +53,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'check-mappings' && rest.length <= 1)
     return checkMappings(rest[0] ?? BUNDLED_MAPPINGS);
+  if (command === 'dry-run' && rest.length === 1) return dryRun(rest[0]!, values);
   process.stderr.write(`${USAGE}\n`);
   return 2;
 }
@@ -96,14 +112,82 @@ async function checkMappings(dir: string): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
+/** Start-up and CLI input problems are reported as such; anything else is a bug, with its stack. */
+function describeFailure(error: unknown): string {
+  if (error instanceof FileError) return error.message;
+  if (error instanceof GatewayError && error.status < 500)
+    return `${error.oauthError}: ${error.description}`;
+  return String((error as Error)?.stack ?? error);
+}
+
+const OPERATIONS = new Set(['create', 'read', 'update', 'delete']);
+
+async function dryRun(
+  mappingName: string,
+  options: {
+    operation?: string;
+    param?: string[];
+    metadata?: string;
+    state?: string;
+    'client-id'?: string;
+  },
+): Promise<number> {
+  const operation = options.operation;
+  if (operation === undefined || !OPERATIONS.has(operation))
+    throw new FileError('dry-run: --operation must be one of create, read, update, delete');
+  const file = /\.ya?ml$/.test(mappingName)
+    ? resolve(mappingName)
+    : resolve(BUNDLED_MAPPINGS, `${mappingName}.yaml`);
+  const mapping = loadMapping(file);
+  const params: Record<string, string> = Object.fromEntries(
+    Object.entries(mapping.parameters).flatMap(([name, spec]) =>
+      spec.default === undefined ? [] : [[name, spec.default]],
+    ),
+  );
+  for (const pair of options.param ?? []) {
+    const at = pair.indexOf('=');
+    const name = pair.slice(0, at);
+    if (at < 1 || !Object.hasOwn(mapping.parameters, name))
+      throw new FileError(
+        `dry-run: --param ${pair}: expected NAME=VALUE with NAME one of: ${Object.keys(mapping.parameters).join(', ') || 'none'}`,
+      );
+    params[name] = pair.slice(at + 1);
+  }
+  const missing = Object.entries(mapping.parameters).filter(
+    ([name, spec]) => spec.required && params[name] === undefined,
+  );
+  if (missing.length > 0)
+    throw new FileError(
+      `dry-run: --param ${missing.map(([name]) => `${name}=...`).join(' ')} is required`,
+    );
+  const answer = await dryRunOffline({
+    mapping,
+    params,
+    operation: operation as OperationName,
+    ...(options.metadata === undefined ? {} : { body: readJson(options.metadata) }),
+    ...(options['client-id'] === undefined ? {} : { clientId: options['client-id'] }),
+    ...(options.state === undefined
+      ? {}
+      : { state: readJson(options.state) as Record<string, unknown> }),
+  });
+  process.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
+  return 0;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new FileError(`${file}: not a readable JSON file (${(error as Error).message})`);
+  }
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },
   (error: unknown) => {
-    process.stderr.write(
-      `${error instanceof FileError ? error.message : String((error as Error)?.stack ?? error)}\n`,
-    );
+    process.stderr.write(`${describeFailure(error)}\n`);
     process.exit(1);
   },
 );

@@ -50,17 +50,19 @@ export function setField(record: Json, path: FieldPath, value: unknown): void {
   defineMember(target, path.segments[last]!, value);
 }
 
-/** Removes `path`; a nested object left empty stays (vendors may require it). */
+/** Removes `path`; a nested object it leaves empty goes too, so a moved member leaves nothing. */
 export function deleteField(record: Json, path: FieldPath): void {
   if (path.segments.length === 1) {
     delete record[path.name];
     return;
   }
-  const parent = getField(record, fieldPath(path.segments.slice(0, -1).join('.')));
+  const parentPath = fieldPath(path.segments.slice(0, -1).join('.'));
+  const parent = getField(record, parentPath);
   if (!isRecord(parent)) return;
   const copy = { ...parent };
   delete copy[path.segments[path.segments.length - 1]!];
-  setField(record, fieldPath(path.segments.slice(0, -1).join('.')), copy);
+  if (Object.keys(copy).length > 0) setField(record, parentPath, copy);
+  else deleteField(record, parentPath);
 }
 
 /** Plain assignment would call the `__proto__` setter for that member name. */

@@ -32,7 +32,11 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
   const exchanges = [...example.calls];
   const send = async (request: VendorRequest): Promise<VendorResponse> => {
     const exchange = exchanges.shift();
-    if (exchange === undefined) throw new Error(`unexpected extra call ${request.call}`);
+    if (exchange === undefined) {
+      // Reported here: a compensating call swallows what its send throws.
+      problems.push(`unexpected extra call ${request.call}`);
+      throw new UnrecordedCall();
+    }
     const { method, url, body, auth, headers } = exchange.request;
     const expected = {
       method,
@@ -106,6 +110,7 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
         `kept ${JSON.stringify(outcome.state)}, expected ${JSON.stringify(example.kept)}`,
       );
   } catch (error) {
+    if (error instanceof UnrecordedCall) return problems;
     const code = error instanceof GatewayError ? error.code : String(error);
     if (code !== example.error)
       problems.push(`failed with ${code}${example.error ? `, expected ${example.error}` : ''}`);
@@ -113,6 +118,9 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
   if (exchanges.length > 0) problems.push(`${exchanges.length} expected call(s) never made`);
   return problems;
 }
+
+/** A call the example did not record; already reported when it is thrown. */
+class UnrecordedCall extends Error {}
 
 const absolute = (url: string): string => new URL(url, EXAMPLE_BASE_URL).href;
 

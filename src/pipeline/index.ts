@@ -1,4 +1,5 @@
 export * from './context.js';
+export * from './dry-run.js';
 export * from './manage.js';
 export * from './register.js';
 export * from './respond.js';

@@ -1,16 +1,8 @@
 import type { Principal } from '../auth/index.js';
 import type { Call, PipelineDeps } from './context.js';
 import { clientResponse, type ClientResponse } from './respond.js';
-import {
-  applyRoutePolicy,
-  authenticate,
-  dryRunAnswer,
-  issueToken,
-  normalize,
-  parseMetadata,
-  wantsDryRun,
-  type DryRunAnswer,
-} from './steps.js';
+import { dryRunAnswer, wantsDryRun, type DryRunAnswer } from './dry-run.js';
+import { applyRoutePolicy, authenticate, issueToken, normalize, parseMetadata } from './steps.js';
 
 export interface Registered {
   readonly principal: Principal;

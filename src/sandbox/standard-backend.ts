@@ -20,6 +20,8 @@ export interface StandardBackend {
 export interface StandardBackendOptions {
   readonly port?: number;
   readonly initialAccessToken?: string;
+  /** Whether an update hands out a new vendor RAT (default); some servers keep theirs. */
+  readonly rotateRegistrationAccessToken?: boolean;
 }
 
 /**
@@ -38,7 +40,10 @@ export async function startStandardBackend(
   const provider = new Provider(issuer, {
     features: {
       registration: { enabled: true, initialAccessToken },
-      registrationManagement: { enabled: true, rotateRegistrationAccessToken: true },
+      registrationManagement: {
+        enabled: true,
+        rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? true,
+      },
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
     },
