@@ -49,6 +49,8 @@ export interface DryRunInput {
 
 export interface DryRun {
   readonly requests: readonly VendorRequest[];
+  /** Secrets the gateway generated for the requests: masked wherever they appear. */
+  readonly secrets: readonly string[];
   /** Why the run stopped before the last call, e.g. a value only the vendor's answer holds. */
   readonly stopped?: string;
 }
@@ -105,10 +107,12 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
       operation.calls,
       name,
       scopeOf(params, state, clientId),
-      metadata,
+      storedOnly(mapping, metadata),
       mapping,
       send,
     );
+    // What the caller registered, before the stored-fields filter: echo is for members the
+    // vendor does not keep.
     const registered = name === 'update' ? echoed(metadata) : state[REGISTERED_STATE];
     const next = keptState(operation, name, state, run.vars);
     if (registered !== undefined) next[REGISTERED_STATE] = registered;
@@ -119,23 +123,32 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
     };
   };
 
+  /** Generates the mapping's values into the metadata and the vars; returns the secrets made. */
+  const generateInto = (metadata: Json, vars: Record<string, unknown>): string[] => {
+    const secrets: string[] = [];
+    for (const value of mapping.generate) {
+      if (!value.applies(metadata)) continue;
+      const made = value.prefix + make(value.name, value.kind);
+      vars[value.name] = metadata[value.name] = made;
+      if (value.kind === 'secret') secrets.push(made);
+    }
+    return secrets;
+  };
+
   const adapter: VendorAdapter = {
     mapping,
     allowedMethods,
     async create<T>(input: Readonly<Json>, commit: (created: Created) => T | Promise<T>) {
       const metadata: Json = storedOnly(mapping, input);
       const vars: Record<string, unknown> = {};
-      for (const value of mapping.generate) {
-        if (!value.applies(metadata)) continue;
-        vars[value.name] = metadata[value.name] = value.prefix + make(value.name, value.kind);
-      }
+      generateInto(metadata, vars);
       const scope = { params, vars };
       let made = false;
       try {
         const run = await runCalls(create.calls, 'create', scope, metadata, mapping, send, () => {
           made = true;
         });
-        const registered = echoed(metadata);
+        const registered = echoed(input);
         const state = keptState(create, 'create', {}, run.vars);
         if (registered !== undefined) state[REGISTERED_STATE] = registered;
         const record = withEcho(run.record ?? {}, registered);
@@ -154,8 +167,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
       }
     },
     read: (clientId, state) => manage('read', clientId, state, {}),
-    update: (clientId, state, metadata) =>
-      manage('update', clientId, state, storedOnly(mapping, metadata)),
+    update: (clientId, state, metadata) => manage('update', clientId, state, metadata),
     async delete(clientId, state) {
       await runCalls(
         needed('delete').calls,
@@ -172,11 +184,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
       const metadata = storedOnly(mapping, input.metadata ?? {});
       const vars: Record<string, unknown> = { ...input.state };
       if (input.clientId !== undefined) vars.client_id = input.clientId;
-      if (name === 'create') {
-        for (const value of mapping.generate)
-          if (value.applies(metadata))
-            vars[value.name] = metadata[value.name] = value.prefix + make(value.name, value.kind);
-      }
+      const secrets = name === 'create' ? generateInto(metadata, vars) : [];
       // Each call is answered with its first expected status and an empty object: what later
       // calls need from real answers is reported, not invented.
       const record: Send = async (request) => {
@@ -186,10 +194,10 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
       };
       try {
         await runCalls(operation.calls, name, { params, vars }, metadata, mapping, record);
-        return { requests };
+        return { requests, secrets };
       } catch (error) {
         const done = requests.length === operation.calls.length;
-        return done ? { requests } : { requests, stopped: reason(error) };
+        return done ? { requests, secrets } : { requests, secrets, stopped: reason(error) };
       }
     },
   };

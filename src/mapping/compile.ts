@@ -119,7 +119,7 @@ export function compileMapping(
       return compiled.call;
     });
   const operation = (name: OperationName, spec: Operation): CompiledOperation => {
-    const declared = spec.calls.some((call) => call.creates !== undefined);
+    const declared = spec.calls.some((call) => call.creates === true);
     return {
       keep: spec.keep.map((entry) =>
         typeof entry === 'string'
@@ -230,7 +230,7 @@ function compileCall(
     call: {
       name: call.name,
       expect: new Set(call.expect),
-      creates: call.creates ?? createsByDefault,
+      creates: call.creates === true || createsByDefault,
       request(scope, metadata) {
         return {
           call: call.name,

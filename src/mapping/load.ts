@@ -68,11 +68,20 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
   const kept = new Set(['client_id', ...create.keep.map(keptName)]);
   const checkCalls = (at: FilePath, calls: readonly Call[], available: Set<string>): void => {
     const checkReference = (ref: PlacedReference): void => {
-      if (ref.namespace === 'param' && !Object.hasOwn(file.parameters, ref.name)) {
-        problems.push({
-          path: ref.at,
-          message: `{param.${ref.name}} is not declared under parameters`,
-        });
+      if (ref.namespace === 'param') {
+        const spec = Object.hasOwn(file.parameters, ref.name)
+          ? file.parameters[ref.name]
+          : undefined;
+        if (spec === undefined)
+          problems.push({
+            path: ref.at,
+            message: `{param.${ref.name}} is not declared under parameters`,
+          });
+        else if (!ref.optional && !spec.required && spec.default === undefined)
+          problems.push({
+            path: ref.at,
+            message: `{param.${ref.name}} may be unset: make the parameter required, give it a default, or a fallback`,
+          });
       }
       if (ref.namespace === 'var' && !ref.optional && !available.has(ref.name)) {
         problems.push({
@@ -124,9 +133,11 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
         message: `${name === 'delete' ? 'no call may have a result' : 'needs exactly one call with result'}, found ${results}`,
       });
     }
-    if (name === 'create' && operation.calls.filter((call) => call.creates).length > 1) {
+    const creating = operation.calls.filter((call) => call.creates === true).length;
+    if (name === 'create' && creating > 1)
       problems.push({ path: calls, message: 'at most one call creates the client' });
-    }
+    if (name !== 'create' && creating > 0)
+      problems.push({ path: calls, message: 'only create calls create the client' });
     const keepable = name === 'create' ? createCaptures : kept;
     operation.keep.forEach((entry, index) => {
       const var_ = keptName(entry);

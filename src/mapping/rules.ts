@@ -209,7 +209,10 @@ export const flagToBoolean = (value: unknown): unknown =>
 export const millisToSeconds = (value: unknown): unknown =>
   typeof value === 'number' && value >= 1e11 ? Math.floor(value / 1000) : value;
 
-/** Strings in `set`/`default` are templates; other JSON values are constants. */
+/**
+ * Strings in `set`/`default` are templates; other JSON values are constants. A template that is
+ * one placeholder keeps the value's type (`{var.scopes}` stays a list).
+ */
 function compileValue(
   at: FilePath,
   value: unknown,
@@ -218,5 +221,5 @@ function compileValue(
   if (typeof value !== 'string') return () => structuredClone(value);
   const compiled = compileTemplateAt(at, value);
   references.push(...compiled.references);
-  return (scope) => compiled.template.render(scope);
+  return (scope) => structuredClone(compiled.template.value(scope));
 }

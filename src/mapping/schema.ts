@@ -137,6 +137,11 @@ function unionProblem(
 }
 
 const template = z.string().min(1);
+const pathTemplate = template.regex(
+  /^[/{]/,
+  'a path starting with / (or with a {param.NAME} holding one)',
+);
+const RESERVED_HEADERS = new Set(['accept', 'content-type', 'authorization']);
 const operationName = z.enum(['create', 'read', 'update', 'delete']);
 export type OperationName = z.infer<typeof operationName>;
 
@@ -155,10 +160,7 @@ const call = z
   .strictObject({
     name,
     method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']),
-    path: template
-      .regex(/^[/{]/, 'a path starting with / (or with a {param.NAME} holding one)')
-      .optional()
-      .describe('relative to the backend base URL'),
+    path: pathTemplate.optional().describe('relative to the backend base URL'),
     resource: name.optional().describe('a path declared under resources'),
     url: template
       .optional()
@@ -191,9 +193,11 @@ const call = z
       .optional(),
     expect: z.array(z.number().int().min(200).max(299)).min(1),
     creates: z
-      .boolean()
+      .literal(true)
       .optional()
-      .describe('this call makes the client at the vendor (default: the first create call)'),
+      .describe(
+        'create only: this call makes the client at the vendor (default: the first create call)',
+      ),
     capture: z
       .record(name, z.string().min(1))
       .default({})
@@ -206,7 +210,16 @@ const call = z
   .refine(
     (c) => [c.path, c.url, c.resource].filter((target) => target !== undefined).length === 1,
     'exactly one of path, resource or url',
-  );
+  )
+  .superRefine((c, context) => {
+    for (const header of Object.keys(c.headers ?? {}))
+      if (RESERVED_HEADERS.has(header.toLowerCase()))
+        context.addIssue({
+          code: 'custom',
+          path: ['headers', header],
+          message: 'Accept, Content-Type and Authorization are set by the gateway (see auth)',
+        });
+  });
 export type Call = z.infer<typeof call>;
 
 const kept = z.union([name, z.strictObject({ var: name, optional: z.boolean().default(false) })]);
@@ -278,7 +291,7 @@ const generated = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -')
     .default('')
-    .describe('prepended to an id'),
+    .describe('prepended to the generated value'),
   ...guards,
 });
 export type Generated = z.infer<typeof generated>;
@@ -356,7 +369,10 @@ export const mappingSchema = z.strictObject({
     .array(fieldName)
     .default([])
     .describe('registered members the vendor does not return, kept in the RAT and echoed'),
-  resources: z.record(name, template).default({}).describe('paths written once, used by calls'),
+  resources: z
+    .record(name, pathTemplate)
+    .default({})
+    .describe('paths below the base URL written once, used by calls as `resource: NAME`'),
   operations: z.strictObject({
     create: createOperation,
     read: operation.optional(),

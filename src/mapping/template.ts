@@ -27,6 +27,11 @@ export interface Template {
   readonly whole: boolean;
   /** `encodeVars` escapes values from vendors (ids in paths); operator params are trusted as written. */
   render(scope: TemplateScope, encodeVars?: (value: string) => string): string;
+  /**
+   * The value itself when the template is one placeholder (a number, a list, an object a var
+   * holds keeps its type); the rendered string otherwise.
+   */
+  value(scope: TemplateScope): unknown;
 }
 
 const PLACEHOLDER = /\{([^{}]*)\}/g;
@@ -97,6 +102,15 @@ export function compileTemplate(source: string): Template {
     source,
     references: placeholders.flat(),
     whole: pieces.length === 1 && placeholders.length === 1,
+    value(scope) {
+      const [only] = placeholders;
+      if (pieces.length !== 1 || only === undefined) return this.render(scope);
+      for (const ref of only) {
+        const value = ref.namespace === 'param' ? scope.params[ref.name] : scope.vars[ref.name];
+        if (value !== undefined && value !== null && typeof value !== 'function') return value;
+      }
+      return this.render(scope);
+    },
     render(scope, encodeVars = (value) => value) {
       let out = '';
       for (const piece of pieces) {

@@ -23,7 +23,7 @@ export function dryRunAnswer(backend: Backend, run: DryRun): DryRunAnswer {
   return {
     dry_run: true,
     backend: backend.id,
-    requests: run.requests.map(maskRequest),
+    requests: run.requests.map((request) => maskRequest(request, run.secrets)),
     ...(run.stopped === undefined ? {} : { stopped: run.stopped }),
   };
 }
@@ -33,7 +33,10 @@ const SECRET_NAME = /(secret|password|token|credentials?|apikey|authorization)$/
 export const MASK = '***';
 
 /** A vendor request fit to show an operator: admin credential named, secrets replaced. */
-export function maskRequest(request: VendorRequest): Record<string, unknown> {
+export function maskRequest(
+  request: VendorRequest,
+  secrets: readonly string[] = [],
+): Record<string, unknown> {
   const auth =
     typeof request.auth === 'object'
       ? `Bearer ${MASK}`
@@ -45,25 +48,24 @@ export function maskRequest(request: VendorRequest): Record<string, unknown> {
     method: request.method,
     ...(request.path === undefined ? {} : { path: request.path }),
     ...(request.url === undefined ? {} : { url: request.url }),
-    ...(request.query === undefined ? {} : { query: maskValues(request.query) }),
-    ...(request.headers === undefined ? {} : { headers: maskValues(request.headers) }),
+    ...(request.query === undefined ? {} : { query: maskValues(request.query, secrets) }),
+    ...(request.headers === undefined ? {} : { headers: maskValues(request.headers, secrets) }),
     authorization: auth,
-    ...(request.body === undefined ? {} : { body: maskValues(request.body) }),
+    ...(request.body === undefined ? {} : { body: maskValues(request.body, secrets) }),
   };
 }
 
-function maskValues(value: unknown, name = ''): unknown {
-  if (
-    SECRET_NAME.test(name.replace(/[-_]/g, '')) &&
-    value !== undefined &&
-    value !== null &&
-    typeof value !== 'object'
-  )
-    return MASK;
-  if (Array.isArray(value)) return value.map((item) => maskValues(item, name));
+function maskValues(value: unknown, secrets: readonly string[], name = ''): unknown {
+  // Credentials are strings; flags such as refreshToken: 1 are not.
+  if (typeof value === 'string')
+    return SECRET_NAME.test(name.replace(/[-_]/g, '')) ||
+      secrets.some((secret) => value.includes(secret))
+      ? MASK
+      : value;
+  if (Array.isArray(value)) return value.map((item) => maskValues(item, secrets, name));
   if (typeof value === 'object' && value !== null)
     return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, maskValues(item, key)]),
+      Object.entries(value).map(([key, item]) => [key, maskValues(item, secrets, key)]),
     );
   return value;
 }

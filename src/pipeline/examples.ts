@@ -43,7 +43,14 @@ async function runExample(mapping: CompiledMapping, example: MappingExample): Pr
       url: absolute(url),
       body,
       ...(auth === undefined ? {} : { auth }),
-      ...(headers === undefined ? {} : { headers }),
+      // Header names are case-insensitive; the gateway sends them in lower case.
+      ...(headers === undefined
+        ? {}
+        : {
+            headers: Object.fromEntries(
+              Object.entries(headers).map(([key, value]) => [key.toLowerCase(), value]),
+            ),
+          }),
     };
     const actual = {
       method: request.method,

@@ -211,6 +211,7 @@ describe('dry runs', () => {
           body: { redirect_uris: ['https://a.example/cb'], client_name: 'dcr client' },
         },
       ],
+      secrets: [],
       stopped: 'call translate: {var.client_id} has no value',
     });
     expect(vendor.sent).toStrictEqual([]);

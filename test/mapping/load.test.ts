@@ -168,6 +168,39 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
     );
   });
 
+  it('a parameter a template uses that may be unset, unless a fallback follows it', () => {
+    const unset = edited('    default: /register\n', '');
+    expect(refusal(unset)).toBe(
+      `${at(unset, CREATE_PATH).replace(/:\d+$/, ':15')}: operations.create.calls.0.path: {param.registration_path} may be unset: make the parameter required, give it a default, or a fallback`,
+    );
+    const fallback = edited(`    default: /register\n`, '').replace(
+      CREATE_PATH,
+      "path: '{param.registration_path|var.nothing}'",
+    );
+    expect(refusal(fallback)).toMatch(/\{var\.nothing\} is neither kept in the RAT nor captured/);
+  });
+
+  it('creates outside create, reserved headers and relative resources', () => {
+    const update = edited('        method: PUT\n', '        method: PUT\n        creates: true\n');
+    expect(refusal(update)).toMatch(
+      /^m\.yaml:\d+:7: operations\.update\.calls: only create calls create the client$/,
+    );
+    const header = edited(
+      '        method: POST\n',
+      "        method: POST\n        headers: { Authorization: 'Basic x' }\n",
+    );
+    expect(refusal(header)).toMatch(
+      /operations\.create\.calls\.0\.headers\.Authorization: Accept, Content-Type and Authorization are set by the gateway \(see auth\)$/,
+    );
+    const resource = edited(
+      'operations:\n',
+      "resources: { client: 'clients/{var.id}' }\noperations:\n",
+    );
+    expect(refusal(resource)).toMatch(
+      /resources\.client: a path starting with \/ \(or with a \{param\.NAME\} holding one\)$/,
+    );
+  });
+
   it('a create that captures no client_id', () => {
     const text = edited('          client_id: client_id\n', '');
     expect(refusal(text)).toBe(

@@ -3,7 +3,10 @@ import { compileRules } from '../../src/mapping/rules.js';
 import type { FieldRule } from '../../src/mapping/schema.js';
 import { TemplateError } from '../../src/mapping/template.js';
 
-const scope = { params: { setupId: 's/1', module: 'oauthv2' }, vars: { entity: 'e/42', n: 7 } };
+const scope = {
+  params: { setupId: 's/1', module: 'oauthv2' },
+  vars: { entity: 'e/42', n: 7, list: ['a', 'b'], obj: { a: 1 } },
+};
 type Json = Record<string, unknown>;
 
 describe('field rules', () => {
@@ -19,6 +22,42 @@ describe('field rules', () => {
       [{ set: { setup: '{param.setupId}', id: 'x-{var.entity}', flag: true, tags: ['a'] } }],
       { flag: false },
       { flag: true, setup: 's/1', id: 'x-e/42', tags: ['a'] },
+    ],
+    [
+      'set: a template that is one placeholder keeps the value type, with fallbacks',
+      [
+        {
+          set: {
+            count: '{var.n}',
+            list: '{var.list}',
+            first: '{var.none|var.n}',
+            nested: '{var.obj}',
+          },
+        },
+      ],
+      {},
+      { count: 7, list: ['a', 'b'], first: 7, nested: { a: 1 } },
+    ],
+    [
+      'nested members, conditions and copies',
+      [
+        { set: { 'options.public': 1 }, when: { method: 'none' } },
+        { set: { 'options.public': 0 }, unless: { method: 'none' } },
+        { copy: { 'options.name': 'client_name' } },
+        { drop: ['options.gone'], when: { grant_types: 'refresh_token' } },
+      ],
+      {
+        method: 'none',
+        client_name: 'n',
+        grant_types: ['refresh_token'],
+        options: { gone: 1, kept: 2 },
+      },
+      {
+        method: 'none',
+        client_name: 'n',
+        grant_types: ['refresh_token'],
+        options: { kept: 2, public: 1, name: 'n' },
+      },
     ],
     [
       'default: only where the member is absent or undefined',
