@@ -225,16 +225,36 @@ describe('X-Dry-Run on a route', () => {
     expect(gateway.logs.join('\n')).not.toContain('admin-password');
   });
 
-  it('still refuses bad metadata before rendering anything', async () => {
-    const response = await fetch(`${gateway.url}/tryout/register`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-dry-run': 'true' },
-      body: JSON.stringify({ ...BODY, jwks: { keys: [] } }),
-    });
-    expect(response.status).toBe(400);
-    expect((await response.json()).error).toBe('invalid_client_metadata');
-    expect(vendor.requests).toStrictEqual([]);
-  });
+  it.each([
+    [
+      'a member the mapping refuses to drop silently',
+      { jwks: { keys: [{ kty: 'RSA', n: 'sXch', e: 'AQAB' }] } },
+      'jwks cannot be registered with this identity provider: this identity provider cannot store keys by value',
+    ],
+    [
+      'an algorithm outside the mapping',
+      { id_token_signed_response_alg: 'PS256' },
+      'id_token_signed_response_alg value PS256 is not supported by this identity provider (supported: RS256, ES256)',
+    ],
+  ])(
+    'refuses %s from the mapping capabilities before any vendor call',
+    async (_name, extra, description) => {
+      for (const dryRun of ['true', 'false']) {
+        const response = await fetch(`${gateway.url}/tryout/register`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-dry-run': dryRun },
+          body: JSON.stringify({ ...BODY, ...extra }),
+        });
+        expect(response.status).toBe(400);
+        expect(await response.json()).toStrictEqual({
+          error: 'invalid_client_metadata',
+          error_description: description,
+          request_id: response.headers.get('x-request-id'),
+        });
+      }
+      expect(vendor.requests).toStrictEqual([]);
+    },
+  );
 
   it('is ignored on a route that does not allow it: the vendor is called', async () => {
     const response = await fetch(`${gateway.url}/live/register`, {
