@@ -213,8 +213,8 @@ describe('X-Dry-Run on a route', () => {
     });
     expect(response.status).toBe(200);
     expect(response.headers.get('cache-control')).toBe('no-store');
-    const body = await response.json();
-    const clientId = body.requests[0].body.clientId;
+    const body = (await response.json()) as { requests: { body: { clientId: string } }[] };
+    const clientId = body.requests[0]!.body.clientId;
     expect(clientId).toMatch(HEX_ID);
     expect(body).toStrictEqual({
       dry_run: true,
