@@ -1,12 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
+import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { call, randomKey, startGateway, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  randomKey,
+  startGateway,
+  writeConfigFile,
+  type TestGateway,
+} from '../support/gateway.js';
 
 /**
  * A create that fails after the vendor made the client leaves no client behind. The vendor is
@@ -112,25 +115,20 @@ let register: string;
 
 beforeAll(async () => {
   fake = await startNevisFake();
-  const dir = mkdtempSync(join(tmpdir(), 'dcrgw-compensation-'));
-  const file = join(dir, 'gateway.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      server: { log_level: 'debug' },
-      registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
-      backends: {
-        nevis: {
-          mapping: resolve(import.meta.dirname, '../fixtures/multi-call.yaml'),
-          base_url: fake.baseUrl,
-          parameters: { setupId: 's1' },
-          admin: { username: 'admin', password: { env: 'NEVIS_PASSWORD' } },
-          timeouts: { connect_ms: 1000, request_ms: 400 },
-        },
+  const file = writeConfigFile({
+    server: { log_level: 'debug' },
+    registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
+    backends: {
+      nevis: {
+        mapping: resolve(import.meta.dirname, '../fixtures/multi-call.yaml'),
+        base_url: fake.baseUrl,
+        parameters: { setupId: 's1' },
+        admin: { username: 'admin', password: { env: 'NEVIS_PASSWORD' } },
+        timeouts: { connect_ms: 1000, request_ms: 400 },
       },
-      routes: { nevis: { prefix: '/nevis', backend: 'nevis', registration: { open: true } } },
-    }),
-  );
+    },
+    routes: { nevis: { prefix: '/nevis', backend: 'nevis', registration: { open: true } } },
+  });
   gateway = await startGateway({ file, env: { RAT_KEY: randomKey(), NEVIS_PASSWORD: 'ninja' } });
   register = `${gateway.url}/nevis/register`;
 });

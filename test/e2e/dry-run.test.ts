@@ -2,10 +2,15 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
-import { call, randomKey, startGateway, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  randomKey,
+  startGateway,
+  writeConfigFile,
+  type TestGateway,
+} from '../support/gateway.js';
 import { MAIN } from '../support/process.js';
 
 /**
@@ -170,30 +175,26 @@ describe('X-Dry-Run on a route', () => {
 
   beforeAll(async () => {
     vendor = await startFakeVendor((_request, response) => json(response, 500, {}));
-    const file = join(mkdtempSync(join(tmpdir(), 'dcrgw-dry-')), 'gateway.yaml');
-    writeFileSync(
-      file,
-      stringify({
-        server: { log_level: 'debug' },
-        registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
-        backends: {
-          llng: {
-            mapping: GENERATED,
-            base_url: vendor.baseUrl,
-            admin: { username: 'admin', password: { env: 'ADMIN_PASSWORD' } },
-          },
+    const file = writeConfigFile({
+      server: { log_level: 'debug' },
+      registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
+      backends: {
+        llng: {
+          mapping: GENERATED,
+          base_url: vendor.baseUrl,
+          admin: { username: 'admin', password: { env: 'ADMIN_PASSWORD' } },
         },
-        routes: {
-          tryout: {
-            prefix: '/tryout',
-            backend: 'llng',
-            registration: { open: true },
-            dry_run: true,
-          },
-          live: { prefix: '/live', backend: 'llng', registration: { open: true } },
+      },
+      routes: {
+        tryout: {
+          prefix: '/tryout',
+          backend: 'llng',
+          registration: { open: true },
+          dry_run: true,
         },
-      }),
-    );
+        live: { prefix: '/live', backend: 'llng', registration: { open: true } },
+      },
+    });
     gateway = await startGateway({
       file,
       env: { RAT_KEY: randomKey(), ADMIN_PASSWORD: 'admin-password' },

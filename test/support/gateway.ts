@@ -41,7 +41,6 @@ export function standardConfig(options: {
   backendSection?: Record<string, unknown>;
   extra?: Record<string, unknown>;
 }): ConfigFixture {
-  const dir = mkdtempSync(join(tmpdir(), 'dcrgw-'));
   const env: Record<string, string> = { DCRGW_RAT_KEY: options.key ?? randomKey() };
   const backends = Object.fromEntries(
     Object.entries(options.backends).map(([id, backend]) => {
@@ -85,9 +84,17 @@ export function standardConfig(options: {
     ...options.extra,
   };
   if (options.redis) env.TEST_REDIS_URL = options.redis;
+  return { file: writeConfigFile(config), env };
+}
+
+/** Writes a gateway config as `gateway.yaml` into `dir` (a new one by default). */
+export function writeConfigFile(
+  config: unknown,
+  dir: string = mkdtempSync(join(tmpdir(), 'dcrgw-')),
+): string {
   const file = join(dir, 'gateway.yaml');
   writeFileSync(file, stringify(config));
-  return { file, env };
+  return file;
 }
 
 /** Builds the app from a config file, captures its logs, listens on a real port. */
