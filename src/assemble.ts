@@ -115,6 +115,24 @@ function checkAdmin(mapping: CompiledMapping, section: ResolvedBackend, report: 
     need(['clientId', 'clientSecret'], ['client_id', 'client_secret']);
 }
 
+/** A backend may declare the scopes its instance knows; within the mapping's list, if it has one. */
+function scopes(
+  mapping: CompiledMapping,
+  section: ResolvedBackend,
+  report: Report,
+): { scopes?: readonly string[] } {
+  const declared = mapping.capabilities.scopes;
+  const given = section.capabilities?.scopes;
+  if (given === undefined) return declared === undefined ? {} : { scopes: declared };
+  const extra = declared === undefined ? [] : given.filter((scope) => !declared.includes(scope));
+  if (extra.length > 0)
+    report(
+      ['capabilities', 'scopes'],
+      `mapping ${mapping.id} does not support ${extra.join(', ')}`,
+    );
+  return { scopes: given };
+}
+
 type Narrowable = 'grant_types' | 'response_types' | 'token_endpoint_auth_methods';
 
 function capabilities(
@@ -135,7 +153,7 @@ function capabilities(
     grant_types: pick('grant_types'),
     response_types: pick('response_types'),
     token_endpoint_auth_methods: pick('token_endpoint_auth_methods'),
-    ...(declared.scopes === undefined ? {} : { scopes: declared.scopes }),
+    ...scopes(mapping, section, report),
     ...(declared.algorithms === undefined ? {} : { algorithms: declared.algorithms }),
     ...(declared.refuse === undefined ? {} : { refused: declared.refuse }),
   };

@@ -13,6 +13,7 @@ export interface CapabilityNarrowing {
   readonly grant_types?: readonly string[] | undefined;
   readonly response_types?: readonly string[] | undefined;
   readonly token_endpoint_auth_methods?: readonly string[] | undefined;
+  readonly scopes?: readonly string[] | undefined;
 }
 
 /**

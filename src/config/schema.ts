@@ -41,6 +41,10 @@ const backend = z.strictObject({
       grant_types: z.array(z.string()).optional(),
       response_types: z.array(z.string()).optional(),
       token_endpoint_auth_methods: z.array(z.string()).optional(),
+      scopes: z
+        .array(z.string().min(1))
+        .optional()
+        .describe('the scope values this instance knows (within the mapping list, if it has one)'),
     })
     .optional()
     .describe("narrows the mapping's capabilities to what this instance allows"),

@@ -28,6 +28,8 @@ export interface FieldSpec {
   readonly localizable?: boolean;
   /** Closed set of values; anything else is refused. */
   readonly values?: readonly string[];
+  /** `""` is read as the member left out (real clients send it for "no particular value"). */
+  readonly emptyIsAbsent?: boolean;
 }
 
 /** A decoded metadata document: standard names (and `name#tag` variants) to JSON values. */
@@ -47,7 +49,8 @@ export const CLIENT_METADATA: Readonly<Record<string, FieldSpec>> = Object.freez
   logo_uri: { kind: 'web_uri', localizable: true },
   tos_uri: { kind: 'web_uri', localizable: true },
   policy_uri: { kind: 'web_uri', localizable: true },
-  scope: { kind: 'string' },
+  // MCP Inspector and Gemini CLI register `scope: ""`: no scope requested, the server's default.
+  scope: { kind: 'string', emptyIsAbsent: true },
   contacts: { kind: 'email_list' },
   jwks_uri: { kind: 'web_uri' },
   jwks: { kind: 'jwks' },

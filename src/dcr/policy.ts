@@ -34,8 +34,8 @@ export interface Capabilities {
  * `substitute` replaces them where RFC 7591 §2 lets the server "reject or replace any of the
  * client's requested metadata values" (the response then says what was registered, §3.2.1):
  * unsupported grant and response types are dropped while a usable registration remains, a
- * client without `application_type` whose redirect URIs only a native client may use is
- * registered as native, and unknown scope values are dropped. Authentication methods,
+ * client whose redirect URIs only a native client may use is registered as native (also when
+ * it said `web`), and unknown scope values are dropped. Authentication methods,
  * algorithms, refused members and every RFC rule are refused in both modes.
  */
 export type RegistrationMode = 'substitute' | 'strict';
@@ -54,7 +54,7 @@ export function applyPolicy(
   const metadata = applyDefaults(input);
   if (mode === 'substitute') {
     substituteTypes(metadata, capabilities);
-    inferNativeClient(metadata, input);
+    inferNativeClient(metadata);
     dropUnknownScopes(metadata, capabilities);
   }
   checkGrantAndResponseTypes(metadata);
@@ -209,14 +209,15 @@ function substituteTypes(metadata: Metadata, capabilities: Capabilities): void {
 }
 
 /**
- * A client that did not say what it is, whose redirect URIs a native client may use but a web
- * client may not (Cursor's private-use scheme next to https and loopback), is a native client
- * (OIDC Registration §2). Never for implicit: the web implicit rule guards tokens in the front
- * channel and must not be sidestepped by a guess; RFC 8252 §8.2 advises native apps against
- * implicit anyway. A stated `application_type` is never changed.
+ * A client whose redirect URIs a native client may use but a web client may not (Cursor's
+ * private-use scheme next to https and loopback) is a native client (OIDC Registration §2),
+ * whether it said nothing or said `web` (some versions of Cursor do): the URIs registered are
+ * exactly those requested, so nothing more is allowed than the caller asked for. Never for
+ * implicit: the web implicit rule guards tokens in the front channel and must not be sidestepped
+ * by a guess; RFC 8252 §8.2 advises native apps against implicit anyway.
  */
-function inferNativeClient(metadata: Metadata, input: Metadata): void {
-  if (input.application_type !== undefined) return;
+function inferNativeClient(metadata: Metadata): void {
+  if (metadata.application_type === 'native') return;
   if (list(metadata, 'grant_types').includes('implicit')) return;
   const uris = list(metadata, 'redirect_uris');
   const web = { native: false, implicit: false };

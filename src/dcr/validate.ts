@@ -27,6 +27,7 @@ export function validateMetadata(body: unknown): Metadata {
     const spec = specOf(key);
     // RFC 7592 §2.2 lets null mean "absent"; the gateway reads it so everywhere.
     if (spec === undefined || raw === null || hasLocaleVariant(metadata, key)) continue;
+    if (raw === '' && spec.emptyIsAbsent === true) continue;
     metadata[key] = checkMember(spec, key, raw);
   }
   return metadata;

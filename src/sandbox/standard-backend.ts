@@ -13,6 +13,8 @@ export interface StandardBackend {
     readonly grant_types: string[];
     readonly response_types: string[];
     readonly token_endpoint_auth_methods: string[];
+    /** The scope values this oidc-provider knows: others would make it refuse the client. */
+    readonly scopes: string[];
   };
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export async function startStandardBackend(
         'private_key_jwt',
         'none',
       ],
+      scopes: ['openid', 'offline_access'],
     },
     close: () =>
       new Promise<void>((resolve, reject) => {

@@ -2,8 +2,10 @@
  * Registration request bodies that real MCP clients send to an authorization server's RFC 7591
  * registration endpoint (`POST /register`, `Content-Type: application/json`).
  *
- * The conformance suite replays each body against the gateway and expects a successful
- * registration: a gateway that refuses one of these refuses a client people actually use.
+ * The conformance suite (`mcp-clients.test.ts`) replays each body against every route and
+ * asserts the verdict its table gives: registered, substituted (naming each member registered
+ * otherwise) or refused. Real clients must succeed: a route that refuses one of these refuses a
+ * client people actually use, so every refused row there is a reported finding.
  *
  * How the corpus was built:
  *

@@ -199,19 +199,18 @@ describe('redirect URIs by application type', () => {
     ['web', 'http://127.0.0.2/cb', HTTP_LOOPBACK_ONLY],
     ['native', 'http://a.example/cb', HTTP_LOOPBACK_ONLY],
     ['native', 'http://10.0.0.1:8080/cb', HTTP_LOOPBACK_ONLY],
-    [
-      'web',
-      'com.example.app:/cb',
-      'redirect_uris of web clients must use https (private-use schemes need application_type native)',
-    ],
-    [
-      'web',
-      'cursor://cb',
-      'redirect_uris of web clients must use https (private-use schemes need application_type native)',
-    ],
   ])('%s refuses %s', (application_type, uri, description) => {
     expect(refusal({ redirect_uris: [uri], application_type })).toStrictEqual(
       redirectError(description),
+    );
+  });
+
+  // Substitute mode registers these as native clients (see "inferring a native client").
+  it.each(['com.example.app:/cb', 'cursor://cb'])('web refuses %s in strict mode', (uri) => {
+    expect(refusalIn('strict', { redirect_uris: [uri], application_type: 'web' })).toStrictEqual(
+      redirectError(
+        'redirect_uris of web clients must use https (private-use schemes need application_type native)',
+      ),
     );
   });
 
@@ -685,8 +684,17 @@ describe('inferring a native client (OIDC Registration §2, RFC 8252 §7)', () =
     },
   );
 
+  it('substitute registers a stated web client whose URIs only a native client may use as native', () => {
+    const stated = { redirect_uris: CURSOR, application_type: 'web' };
+    expect(applyPolicy(stated, ALL)).toStrictEqual({
+      ...DEFAULTS,
+      ...stated,
+      application_type: 'native',
+    });
+    expect(refusalIn('strict', stated)).toStrictEqual(redirectError(PRIVATE_USE));
+  });
+
   it.each([
-    ['a stated web client', { redirect_uris: CURSOR, application_type: 'web' }, PRIVATE_USE],
     ['an implicit client', { ...IMPLICIT, redirect_uris: ['com.example.app:/cb'] }, PRIVATE_USE],
     [
       'URIs that no client may use',

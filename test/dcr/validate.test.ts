@@ -51,6 +51,15 @@ describe('members the gateway does not register', () => {
     ).toStrictEqual({});
   });
 
+  it('reads an empty scope as no scope requested, and no other empty string so', () => {
+    expect(validateMetadata({ scope: '', client_name: 'Inspector' })).toStrictEqual({
+      client_name: 'Inspector',
+    });
+    expect(() => validateMetadata({ client_uri: '' })).toThrow(
+      'client_uri must be a non-empty string',
+    );
+  });
+
   it('drops members named after Object prototype properties', () => {
     const body = JSON.parse(
       '{"constructor":"x","__proto__":{"kind":"boolean"},"toString":1,"hasOwnProperty#en":"y","client_name":"App"}',

@@ -19,6 +19,7 @@ const asBackend = (baseUrl: string): StandardBackend => ({
     grant_types: ['authorization_code'],
     response_types: ['code'],
     token_endpoint_auth_methods: ['client_secret_basic'],
+    scopes: ['openid'],
   },
   close: async () => undefined,
 });

@@ -1,0 +1,145 @@
+import { assemble } from '../../src/assemble.js';
+import { startSandbox } from '../../src/sandbox/default-config.js';
+import type { TestGateway } from '../support/gateway.js';
+import { listenGateway } from '../support/listen.js';
+import { REDIS_URL } from '../support/redis.js';
+
+/**
+ * The routes the conformance suites run against, one entry per backend kind. Every suite in
+ * this folder runs each scenario on each entry; what a scenario expects from a route comes
+ * from its entry only, so a new vendor joins the suites by adding one entry here.
+ */
+export interface ConformanceRoute {
+  /** Shown in test names. */
+  readonly name: string;
+  /** The route's public prefix: `{prefix}/register` is its RFC 7591 endpoint. */
+  readonly prefix: string;
+  /**
+   * Starts a gateway serving the route, with the route's backend running and the cache in the
+   * real Redis. Each call is an independent instance: its own backend and its own RAT key.
+   */
+  start(options?: StartOptions): Promise<StartedRoute>;
+  /** The gateway's `server.body_limit_bytes` for this route. */
+  readonly bodyLimitBytes: number;
+  readonly backend: BackendFacts;
+}
+
+export interface StartOptions {
+  /** Lifetime of the registration access tokens the gateway issues; default: no expiry. */
+  readonly ratTtlSeconds?: number;
+}
+
+export interface StartedRoute {
+  readonly gateway: TestGateway;
+  /** What an MCP client reads from the authorization server metadata besides the endpoint. */
+  readonly endpoints: { readonly authorization_endpoint: string; readonly token_endpoint: string };
+  /** Closes the gateway, then the backend. */
+  close(): Promise<void>;
+}
+
+/** What the backend behind the route does, as the scenarios observe it on the wire. */
+export interface BackendFacts {
+  /**
+   * Members every registered client has unless the request says otherwise: the RFC defaults
+   * the gateway sends plus what the backend fills in, as the gateway answers them.
+   */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /**
+   * The backend's capabilities as the gateway is configured with them, in the order the
+   * gateway names them when it refuses a value (`supported: ...`).
+   */
+  readonly capabilities: { readonly grant_types: readonly string[] };
+  /** RFC 7592 §2.2: whether an update issues a new RAT and retires the old one. */
+  readonly rotatesRatOnUpdate: boolean;
+  /** A scope value the backend registers, for scenarios that send one. */
+  readonly scope: string;
+  /**
+   * Bad inputs the gateway passes on and the backend itself refuses, with the gateway's answer
+   * (the vendor's own body never reaches the caller).
+   */
+  readonly refusals: readonly BackendRefusal[];
+}
+
+export interface BackendRefusal {
+  readonly name: string;
+  /** Merged over a minimal valid request. */
+  readonly metadata: Readonly<Record<string, unknown>>;
+  readonly error: 'invalid_client_metadata' | 'invalid_redirect_uri';
+  readonly description: string;
+}
+
+/**
+ * The embedded default (`dcr-gateway serve` with no config): the real oidc-provider behind the
+ * `rfc7591` mapping, registration behind an initial access token only the gateway holds, RAT
+ * rotation on. Only the cache differs from `npm start`: the real Redis instead of memory.
+ */
+const SANDBOX_STANDARD: ConformanceRoute = {
+  name: '/sandbox/standard (oidc-provider, rfc7591)',
+  prefix: '/sandbox/standard',
+  async start(options = {}) {
+    const { config, backends } = await startSandbox({ REDIS_URL, PORT: '0' });
+    const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
+    let gateway: TestGateway;
+    try {
+      gateway = await listenGateway(
+        assemble({
+          ...config,
+          tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds },
+        }),
+      );
+    } catch (error) {
+      await closeBackends();
+      throw error;
+    }
+    const issuer = backends[0]!.baseUrl;
+    return {
+      gateway,
+      endpoints: { authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` },
+      close: async () => {
+        await gateway.close();
+        await closeBackends();
+      },
+    };
+  },
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: {
+      application_type: 'web',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+      require_auth_time: false,
+      subject_type: 'public',
+      post_logout_redirect_uris: [],
+      require_pushed_authorization_requests: false,
+      dpop_bound_access_tokens: false,
+    },
+    capabilities: { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
+    rotatesRatOnUpdate: true,
+    scope: 'openid',
+    refusals: [
+      {
+        name: 'claimed https on loopback for a native client',
+        metadata: { application_type: 'native', redirect_uris: ['https://localhost/cb'] },
+        error: 'invalid_redirect_uri',
+        description: 'the identity provider rejected the redirect URIs',
+      },
+      {
+        name: 'pairwise across hosts without a sector_identifier_uri',
+        metadata: {
+          subject_type: 'pairwise',
+          redirect_uris: ['https://app.example/cb', 'https://other.example/cb'],
+        },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
+export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD];
+
+/** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */
+export const eachRoute = (): (readonly [string, ConformanceRoute])[] =>
+  ROUTES.map((route) => [route.name, route] as const);
