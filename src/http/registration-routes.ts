@@ -68,12 +68,5 @@ export function registrationRoutes(
   };
 }
 
-declare module 'fastify' {
-  interface FastifyRequest {
-    /** Who registered, for the access log line; never a credential. */
-    principal?: string;
-  }
-}
-
 const describePrincipal = (principal: Principal): string =>
   principal.kind === 'open' ? 'open' : `initial_access_token:${principal.id}`;

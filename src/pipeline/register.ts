@@ -25,8 +25,8 @@ export async function register(deps: PipelineDeps, call: Call, body: unknown): P
     const run = await backend.adapter.dryRun('create', { metadata });
     return { principal, status: 200, body: dryRunAnswer(backend, run) };
   }
-  const client = await backend.adapter.create(metadata, ({ clientId, record, state }) => {
-    const normalized = normalize(backend, { ...record, client_id: clientId });
+  const client = await backend.adapter.create(metadata, ({ record, state }) => {
+    const normalized = normalize(backend, record);
     const token = issueToken(deps, {
       route: route.id,
       backend: backend.id,

@@ -30,11 +30,20 @@ afterAll(() => setup.close());
 
 const M = { redirect_uris: ['https://app.example/cb'] };
 
-it('registers with either configured token', async () => {
+it('registers with either configured token, logging which by its digest, not the token', async () => {
   for (const token of [fromEnv, fromHash]) {
     const response = await call('POST', `${gateway.url}/idp/register`, { token, body: M });
     expect(response.status).toBe(201);
+    const line = gateway.logs
+      .map((text) => JSON.parse(text) as Record<string, unknown>)
+      .find((entry) => entry.reqId === response.headers.get('x-request-id') && entry.statusCode);
+    const id = createHash('sha256').update(token).digest('hex').slice(0, 16);
+    expect(line).toMatchObject({
+      msg: 'request completed',
+      principal: `initial_access_token:${id}`,
+    });
   }
+  expect(gateway.logs.join('\n')).not.toContain(fromHash);
 });
 
 it('answers a missing token with a bare challenge and a wrong one with invalid_token', async () => {
