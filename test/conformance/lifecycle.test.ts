@@ -3,6 +3,7 @@ import { call } from '../support/gateway.js';
 import { eachRoute, type StartedRoute } from './routes.js';
 import {
   clientAnswer,
+  expectInvalidToken,
   clientUrl,
   expectHeaders,
   JSON_TYPE,
@@ -106,13 +107,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       if (facts.rotatesRatOnUpdate) {
         expect(response.body.registration_access_token).not.toBe(rat);
         const old = await call('GET', clientUri, { token: rat });
-        expect(old.status).toBe(401);
-        expect(old.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-        expect(old.body).toStrictEqual({
-          error: 'invalid_token',
-          error_description: 'the access token is invalid',
-          request_id: old.headers.get('x-request-id'),
-        });
+        expectInvalidToken(old);
       }
 
       rat = response.body.registration_access_token;
@@ -127,13 +122,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       expect(response.text).toBe('');
       expectHeaders(response.headers, NO_STORE);
       const after = await call('GET', clientUri, { token: rat });
-      expect(after.status).toBe(401);
-      expect(after.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(after.body).toStrictEqual({
-        error: 'invalid_token',
-        error_description: 'the access token is invalid',
-        request_id: after.headers.get('x-request-id'),
-      });
+      expectInvalidToken(after);
     });
   });
 
@@ -171,13 +160,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       });
 
       const garbage = await call('GET', uri, { token: 'not-a-token' });
-      expect(garbage.status).toBe(401);
-      expect(garbage.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-      expect(garbage.body).toStrictEqual({
-        error: 'invalid_token',
-        error_description: 'the access token is invalid',
-        request_id: garbage.headers.get('x-request-id'),
-      });
+      expectInvalidToken(garbage);
 
       // A well-formed RAT from another gateway (another key) is as foreign as garbage.
       const other = await route.start();
@@ -188,13 +171,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
           })
         ).body;
         const response = await call('GET', uri, { token: foreign.registration_access_token });
-        expect(response.status).toBe(401);
-        expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-        expect(response.body).toStrictEqual({
-          error: 'invalid_token',
-          error_description: 'the access token is invalid',
-          request_id: response.headers.get('x-request-id'),
-        });
+        expectInvalidToken(response);
       } finally {
         await other.close();
       }
@@ -215,13 +192,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
         );
         await new Promise((resolve) => setTimeout(resolve, 2_100));
         const late = await call('GET', uri, { token: client.registration_access_token });
-        expect(late.status).toBe(401);
-        expect(late.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
-        expect(late.body).toStrictEqual({
-          error: 'invalid_token',
-          error_description: 'the access token is invalid',
-          request_id: late.headers.get('x-request-id'),
-        });
+        expectInvalidToken(late);
       } finally {
         await expiring.close();
       }

@@ -71,3 +71,18 @@ export function expectErrorAnswer(
     request_id: response.headers.get('x-request-id'),
   });
 }
+
+/** RFC 6750 §3.1: the 401 for a RAT that is not (or no longer) valid, exactly. */
+export function expectInvalidToken(response: {
+  status: number;
+  headers: Headers;
+  body: unknown;
+}): void {
+  expect(response.status).toBe(401);
+  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.body).toStrictEqual({
+    error: 'invalid_token',
+    error_description: 'the access token is invalid',
+    request_id: response.headers.get('x-request-id'),
+  });
+}

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
-import { loadGateway } from '../../src/assemble.js';
+import { loadGateway, type Gateway } from '../../src/assemble.js';
 import { createLogger } from '../../src/http/index.js';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 
@@ -98,7 +98,16 @@ export function writeConfigFile(
 }
 
 /** Builds the app from a config file, captures its logs, listens on a real port. */
-export async function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
+export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
+  return listenGateway(loadGateway(fixture.file, fixture.env));
+}
+
+/**
+ * Builds the app from an assembled gateway, captures its logs at debug level, listens on a
+ * loopback port chosen by the system and resolves once `/readyz` answers 200: a Redis-backed
+ * gateway bypasses its cache until the connection is up.
+ */
+export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -106,15 +115,17 @@ export async function startGateway(fixture: ConfigFixture): Promise<TestGateway>
       done();
     },
   });
-  const app = await buildApp(loadGateway(fixture.file, fixture.env), {
-    logger: createLogger('debug', sink),
-  });
+  const app = await buildApp(gateway, { logger: createLogger('debug', sink) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
-  await untilReady(url);
+  try {
+    await untilReady(url);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
   return { url, app, logs, close: () => app.close() };
 }
 
-/** A Redis-backed gateway bypasses its cache until the connection is up; tests start after. */
 async function untilReady(url: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
     if ((await fetch(`${url}/readyz`)).ok) return;
