@@ -1,7 +1,6 @@
 import { assemble } from '../../src/assemble.js';
 import { startSandbox } from '../../src/sandbox/default-config.js';
-import type { TestGateway } from '../support/gateway.js';
-import { listenGateway } from '../support/gateway.js';
+import { listenGateway, type TestGateway } from '../support/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
 
 /**
