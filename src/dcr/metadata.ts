@@ -189,3 +189,19 @@ export const DANGEROUS_SCHEMES = Object.freeze(
 );
 
 export { LOOPBACK_HOSTS } from '../lib/loopback.js';
+
+/**
+ * Size limits of a registration, so that the work a request costs stays linear in its size and
+ * small (a body at the limit once held 2,667 locale variants). Generous for real clients: the
+ * largest body of the MCP corpus has 11 members and 6 redirect URIs.
+ */
+export const LIMITS = Object.freeze({
+  /** Members of the body, known or not. */
+  members: 200,
+  /** Entries of any list member (redirect_uris, contacts, grant_types, ...). */
+  listEntries: 100,
+  /** Keys of a `jwks` set. */
+  jwksKeys: 20,
+  /** Characters of one URI. */
+  uriLength: 2048,
+});

@@ -5,6 +5,7 @@ import {
   JWE_ALGS,
   JWE_ENCS,
   JWS_ALGS,
+  LIMITS,
   type FieldKind,
   type FieldSpec,
   type JwkSet,
@@ -22,11 +23,25 @@ export function validateMetadata(body: unknown): Metadata {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw invalidRequest('the request body must be a JSON object');
   }
+  const members = Object.keys(body);
+  if (members.length > LIMITS.members)
+    throw invalidMetadata(
+      'the request',
+      `has ${members.length} members; at most ${LIMITS.members} are accepted`,
+    );
   const metadata: Metadata = {};
-  for (const [key, raw] of Object.entries(body)) {
+  // Tags compare case-insensitively (RFC 7591 §2.2): the first spelling sent wins.
+  const variants = new Set<string>();
+  for (const key of members) {
+    const raw = (body as Record<string, unknown>)[key];
     const spec = specOf(key);
     // RFC 7592 §2.2 lets null mean "absent"; the gateway reads it so everywhere.
-    if (spec === undefined || raw === null || hasLocaleVariant(metadata, key)) continue;
+    if (spec === undefined || raw === null) continue;
+    if (key.includes('#')) {
+      const variant = key.toLowerCase();
+      if (variants.has(variant)) continue;
+      variants.add(variant);
+    }
     if (raw === '' && spec.emptyIsAbsent === true) continue;
     metadata[key] = checkMember(spec, key, raw);
   }
@@ -63,13 +78,6 @@ export function checkMember(spec: FieldSpec, key: string, raw: unknown): Metadat
 /** BCP 47 shape (RFC 5646 §2.1): alphanumeric subtags of 1-8 characters joined by hyphens. */
 const LANGUAGE_TAG = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
 
-/** Tags compare case-insensitively (RFC 7591 §2.2): the first spelling sent wins. */
-function hasLocaleVariant(metadata: Metadata, key: string): boolean {
-  if (!key.includes('#')) return false;
-  const wanted = key.toLowerCase();
-  return Object.keys(metadata).some((existing) => existing.toLowerCase() === wanted);
-}
-
 type Check = (raw: unknown, field: string) => MetadataValue;
 
 function nonEmptyString(raw: unknown, field: string): string {
@@ -80,6 +88,8 @@ function nonEmptyString(raw: unknown, field: string): string {
 
 function stringList(raw: unknown, field: string): string[] {
   if (!Array.isArray(raw)) throw invalidMetadata(field, 'must be an array of strings');
+  if (raw.length > LIMITS.listEntries)
+    throw invalidMetadata(field, `must have at most ${LIMITS.listEntries} entries`);
   for (const item of raw) {
     if (typeof item !== 'string' || item.length === 0) {
       throw invalidMetadata(field, 'must contain only non-empty strings');
@@ -96,6 +106,8 @@ function stringList(raw: unknown, field: string): string[] {
 const NOT_IN_URI = /[\p{Cc}\s]/u;
 
 function absoluteUrl(raw: string, field: string): URL {
+  if (raw.length > LIMITS.uriLength)
+    throw invalidMetadata(field, `must contain URIs of at most ${LIMITS.uriLength} characters`);
   if (NOT_IN_URI.test(raw) || !URL.canParse(raw))
     throw invalidMetadata(field, 'must contain absolute URIs');
   const url = new URL(raw);
@@ -184,6 +196,8 @@ function validateJwks(raw: unknown, field: string): JwkSet {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || !Array.isArray(keys)) {
     throw invalidMetadata(field, 'must be a JWK Set object with a keys array');
   }
+  if (keys.length > LIMITS.jwksKeys)
+    throw invalidMetadata(field, `must have at most ${LIMITS.jwksKeys} keys`);
   for (const key of keys) {
     if (typeof key !== 'object' || key === null || Array.isArray(key)) {
       throw invalidMetadata(field, 'keys must be JWK objects');

@@ -12,7 +12,8 @@ export function installAccessLog(app: FastifyInstance): void {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        // The path only: a client may put a token in the query string, and logs keep it.
+        url: pathOf(request.url),
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
         ...(request.principal === undefined ? {} : { principal: request.principal }),
@@ -21,6 +22,11 @@ export function installAccessLog(app: FastifyInstance): void {
     );
   });
 }
+
+const pathOf = (url: string): string => {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+};
 
 declare module 'fastify' {
   interface FastifyRequest {

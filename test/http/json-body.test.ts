@@ -1,0 +1,68 @@
+import fc from 'fast-check';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installErrorHandling, installJsonBody } from '../../src/http/index.js';
+import { depthOf, MAX_JSON_DEPTH } from '../../src/http/json-body.js';
+
+/** JSON bodies are bounded in depth when parsed, so no deep body reaches recursive code. */
+const reference = (value: unknown): number =>
+  typeof value === 'object' && value !== null
+    ? 1 + Math.max(0, ...Object.values(value).map(reference))
+    : 0;
+
+const nested = (depth: number): string => '['.repeat(depth) + ']'.repeat(depth);
+
+describe('depthOf', () => {
+  it('measures what a recursive walk measures, up to just past the limit', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: MAX_JSON_DEPTH + 4 }), (value) => {
+        const expected = reference(value);
+        const measured = depthOf(value);
+        if (expected <= MAX_JSON_DEPTH) expect(measured).toBe(expected);
+        else expect(measured).toBeGreaterThan(MAX_JSON_DEPTH);
+      }),
+    );
+  });
+
+  it('walks 100,000 levels without overflowing the stack', () => {
+    expect(depthOf(JSON.parse(nested(100_000)))).toBe(MAX_JSON_DEPTH + 1);
+  });
+});
+
+describe('the JSON body parser', () => {
+  const app = Fastify();
+  beforeAll(async () => {
+    installJsonBody(app);
+    installErrorHandling(app, 1_048_576);
+    app.post('/echo', async (request) => ({ depth: depthOf(request.body) }));
+    await app.ready();
+  });
+  afterAll(() => app.close());
+
+  const post = (payload: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/echo',
+      headers: { 'content-type': 'application/json' },
+      payload,
+    });
+
+  it.each([MAX_JSON_DEPTH + 1, 1_000, 10_000, 100_000])(
+    'answers 400 to %i levels',
+    async (depth) => {
+      const response = await post(`{"jwks":${nested(depth - 1)}}`);
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toStrictEqual({
+        error: 'invalid_request',
+        error_description: `the request body nests deeper than ${MAX_JSON_DEPTH} levels`,
+        request_id: expect.any(String),
+      });
+    },
+  );
+
+  it('takes a body at the limit', async () => {
+    const response = await post(`{"jwks":${nested(MAX_JSON_DEPTH - 1)}}`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toStrictEqual({ depth: MAX_JSON_DEPTH });
+  });
+});
