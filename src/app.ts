@@ -12,6 +12,7 @@ import {
   healthRoutes,
   installErrorHandling,
   installJsonBody,
+  installRequestGuards,
   registrationRoutes,
 } from './http/index.js';
 import { createAdapter } from './mapping/index.js';
@@ -43,7 +44,7 @@ export async function buildApp(
           logger,
         ));
   const [primaryKey] = config.tokens.keys;
-  const metrics = createMetrics();
+  const metrics = createMetrics(() => cache.ready());
   const clients = assembled.map(({ section, mapping }) =>
     createBackendClient({
       id: section.id,
@@ -95,6 +96,7 @@ export async function buildApp(
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
+  installRequestGuards(app);
   installJsonBody(app);
   installErrorHandling(app, config.server.bodyLimitBytes);
   installAccessLog(app);

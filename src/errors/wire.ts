@@ -14,9 +14,10 @@ export interface WireError {
 export function toWire(error: unknown, requestId: string): WireError {
   const known = error instanceof GatewayError ? error : undefined;
   const status = known?.status ?? 500;
+  const headers = known?.headers ?? {};
   return {
     status,
-    headers: known?.headers ?? {},
+    headers: TEMPORARY.has(status) ? { 'retry-after': RETRY_AFTER_SECONDS, ...headers } : headers,
     body: {
       error: known?.oauthError ?? 'server_error',
       error_description: known ? toDescriptionCharset(known.description) : 'internal error',
@@ -24,6 +25,10 @@ export function toWire(error: unknown, requestId: string): WireError {
     },
   };
 }
+
+/** A backend that is down or slow (503, 504) is worth retrying, later (RFC 9110 §10.2.3). */
+const TEMPORARY = new Set([503, 504]);
+const RETRY_AFTER_SECONDS = '5';
 
 /** RFC 6749 §5.2 allows only %x20-21 / %x23-5B / %x5D-7E in `error_description`. */
 function toDescriptionCharset(text: string): string {

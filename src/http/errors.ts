@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { GatewayError, invalidRequest, toWire } from '../errors/index.js';
 
+/** An error answers one request: caches must not keep it (some come before any route hook). */
+const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
+
 /**
  * Our own error handler and 404 handler: every failure leaves through `toWire` as JSON with a
  * request id, and the default handler (which echoes messages on 5xx) never runs.
@@ -14,11 +17,14 @@ export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: numbe
     } else {
       request.log.info({ code: known?.code, detail: known?.detail }, wire.body.error_description);
     }
-    void reply.code(wire.status).headers(wire.headers).send(wire.body);
+    void reply
+      .code(wire.status)
+      .headers({ ...NO_STORE, ...wire.headers })
+      .send(wire.body);
   });
   app.setNotFoundHandler((request, reply) => {
     const wire = toWire(new GatewayError('not_found', 'no such resource'), request.id);
-    void reply.code(wire.status).send(wire.body);
+    void reply.code(wire.status).headers(NO_STORE).send(wire.body);
   });
 }
 

@@ -5,3 +5,4 @@ export * from './json-body.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './registration-routes.js';
+export * from './request-guards.js';

@@ -2,6 +2,8 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from '../errors/index.js';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * JSON is the only body the gateway reads (RFC 7591 §3). Replaces fastify's parser so that a
  * broken body gets an OAuth error, not fastify's message. An empty body is no body, whatever
@@ -10,14 +12,23 @@ import { invalidRequest } from '../errors/index.js';
  */
 export function installJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    if (body === '') {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
+    const bytes = body as Buffer;
+    if (bytes.length === 0) {
       done(null, undefined);
+      return;
+    }
+    let text: string;
+    try {
+      text = UTF8.decode(bytes);
+    } catch {
+      // RFC 8259 §8.1: JSON is UTF-8; a lenient decoder would register U+FFFD in its place.
+      done(invalidRequest('the request body is not valid UTF-8'), undefined);
       return;
     }
     let parsed: unknown;
     try {
-      parsed = JSON.parse(body as string);
+      parsed = JSON.parse(text);
     } catch {
       done(invalidRequest('the request body is not valid JSON'), undefined);
       return;

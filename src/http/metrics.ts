@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Observes one vendor call; handed to the backend layer so it needs no metrics library. */
 export type BackendObserver = (
@@ -24,9 +24,17 @@ const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
  * vendor call durations by backend, call and status, and the process defaults. One registry per
  * app, so several apps in one process (tests) do not collide.
  */
-export function createMetrics(): Metrics {
+export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  new Gauge({
+    name: 'dcrgw_cache_up',
+    help: '1 while the cache store answers, 0 while requests bypass it',
+    registers: [registry],
+    async collect() {
+      this.set((await cacheReady()) ? 1 : 0);
+    },
+  });
   const requests = new Histogram({
     name: 'dcrgw_http_request_duration_seconds',
     help: 'Gateway request duration by route pattern, method and status',

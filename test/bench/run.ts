@@ -93,8 +93,9 @@ async function gateway(
     { ...env, PORT: String(port), NODE_ENV: 'production' },
     async () => {
       for (let attempt = 0; attempt < 100; attempt++) {
+        // Ready with the cache up: a gateway still connecting to Redis bypasses it.
         const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-          (r) => r.ok,
+          async (r) => r.ok && ((await r.json()) as { cache?: string }).cache === 'ok',
           () => false,
         );
         if (ok) return port;

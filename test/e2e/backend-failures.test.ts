@@ -125,8 +125,10 @@ it('maps an unreachable backend to 503 and a slow one to 504', async () => {
   const closed = await vendor(() => undefined);
   await closed.close();
   const down = await gatewayFor(closed.baseUrl);
+  const unavailable = await call('POST', `${down.url}/idp/register`, { body: M });
+  expect(unavailable.headers.get('retry-after')).toBe('5');
   expectGeneric(
-    await call('POST', `${down.url}/idp/register`, { body: M }),
+    unavailable,
     503,
     'temporarily_unavailable',
     'the identity provider is unavailable',
@@ -134,8 +136,10 @@ it('maps an unreachable backend to 503 and a slow one to 504', async () => {
 
   const slow = await vendor(() => undefined); // never answers
   const waiting = await gatewayFor(slow.baseUrl, { timeouts: { request_ms: 300 } });
+  const late = await call('POST', `${waiting.url}/idp/register`, { body: M });
+  expect(late.headers.get('retry-after')).toBe('5');
   expectGeneric(
-    await call('POST', `${waiting.url}/idp/register`, { body: M }),
+    late,
     504,
     'temporarily_unavailable',
     'the identity provider did not answer in time',

@@ -77,9 +77,11 @@ it('serves create, read, update and delete while Redis is down, and reports it o
 
   await relay.cut();
 
+  // Still ready: every request is served. Degraded shows in the body and the metric.
   const ready = await call('GET', `${gateway.url}/readyz`);
-  expect(ready.status).toBe(503);
+  expect(ready.status).toBe(200);
   expect(ready.body).toStrictEqual({ status: 'degraded', cache: 'unreachable' });
+  expect((await call('GET', `${gateway.url}/metrics`)).text).toMatch(/^dcrgw_cache_up 0$/m);
 
   const another = await call('POST', `${gateway.url}/idp/register`, {
     body: { redirect_uris: ['https://app.example/cb'] },
@@ -96,7 +98,8 @@ it('serves create, read, update and delete while Redis is down, and reports it o
   expect(updated.body.redirect_uris).toStrictEqual(['https://app.example/while-down']);
 
   await relay.open(); // same port: ioredis reconnects by itself
-  await eventually(async () => (await call('GET', `${gateway.url}/readyz`)).status === 200);
+  await eventually(async () => (await call('GET', `${gateway.url}/readyz`)).body.cache === 'ok');
+  expect((await call('GET', `${gateway.url}/metrics`)).text).toMatch(/^dcrgw_cache_up 1$/m);
   const afterOutage = await call('GET', uri, { token: updated.body.registration_access_token });
   expect(afterOutage.status).toBe(200);
   expect(afterOutage.body.redirect_uris).toStrictEqual(['https://app.example/while-down']);

@@ -60,6 +60,31 @@ describe('the JSON body parser', () => {
     },
   );
 
+  it('refuses any body that is not valid UTF-8 instead of registering U+FFFD', async () => {
+    // Bytes that can never start or continue a UTF-8 sequence, at a random place in a string.
+    const invalid = fc.constantFrom([0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82], [0x80]);
+    await fc.assert(
+      fc.asyncProperty(fc.string({ maxLength: 20 }), invalid, async (before, bytes) => {
+        const payload = Buffer.concat([
+          Buffer.from(`{"client_name":"${before.replace(/["\\]/g, '')}`),
+          Buffer.from(bytes),
+          Buffer.from('"}'),
+        ]);
+        const response = await app.inject({
+          method: 'POST',
+          url: '/echo',
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
+        expect(response.statusCode).toBe(400);
+        expect(response.json().error_description).toBe('the request body is not valid UTF-8');
+      }),
+      { numRuns: 50 },
+    );
+    const ok = await post('{"client_name":"Müller ✓ 😀"}');
+    expect(ok.statusCode).toBe(200);
+  });
+
   it('takes a body at the limit', async () => {
     const response = await post(`{"jwks":${nested(MAX_JSON_DEPTH - 1)}}`);
     expect(response.statusCode).toBe(200);

@@ -104,8 +104,8 @@ export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
 
 /**
  * Builds the app from an assembled gateway, captures its logs at debug level, listens on a
- * loopback port chosen by the system and resolves once `/readyz` answers 200: a Redis-backed
- * gateway bypasses its cache until the connection is up.
+ * loopback port chosen by the system and resolves once `/readyz` reports the cache up: a
+ * Redis-backed gateway bypasses its cache until the connection is up.
  */
 export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
   const logs: string[] = [];
@@ -128,7 +128,8 @@ export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
 
 async function untilReady(url: string): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    if ((await fetch(`${url}/readyz`)).ok) return;
+    const ready = await fetch(`${url}/readyz`);
+    if (ready.ok && ((await ready.json()) as { cache?: string }).cache === 'ok') return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${url} did not become ready`);
