@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
-import { eachRoute, type ConformanceRoute, type StartedRoute } from './routes.js';
+import { eachRoute, type ConformanceRoute } from './routes.js';
 import {
   clientAnswer,
   expectErrorAnswer,
   expectHeaders,
   JSON_TYPE,
   NO_STORE,
-  registerUrl,
+  useRoute,
 } from './wire.js';
 
 /**
@@ -319,18 +319,10 @@ const named = <T extends { readonly name: string }>(cases: readonly T[]) =>
   cases.map((c) => [c.name, c] as const);
 
 describe.each(eachRoute())('%s', (_name, route) => {
-  let started: StartedRoute;
-  let register: string;
-
-  beforeAll(async () => {
-    started = await route.start();
-    register = registerUrl(route, started);
-  });
-
-  afterAll(() => started.close());
+  const running = useRoute(route);
 
   async function create(): Promise<Client> {
-    const response = await send('POST', register, { json: M });
+    const response = await send('POST', running.register, { json: M });
     expect(response.status, response.text).toBe(201);
     return JSON.parse(response.text) as Client;
   }
@@ -354,16 +346,18 @@ describe.each(eachRoute())('%s', (_name, route) => {
 
   describe('POST /register', () => {
     it.each(named(refusals(route)))('refuses %s', async (_name, expected) => {
-      expectErrorAnswer(await send('POST', register, expected.sent(M)), expected);
+      expectErrorAnswer(await send('POST', running.register, expected.sent(M)), expected);
     });
 
     it.each(named(substitutions(route)))('registers %s', async (_name, substitution) => {
-      const response = await send('POST', register, { json: { ...M, ...substitution.extra } });
+      const response = await send('POST', running.register, {
+        json: { ...M, ...substitution.extra },
+      });
       expect(response.status, response.text).toBe(201);
       expectHeaders(response.headers, { ...JSON_TYPE, ...NO_STORE });
       const body = JSON.parse(response.text);
       expect(body).toStrictEqual(
-        clientAnswer(route, started, body.client_id, {
+        clientAnswer(route, running.started, body.client_id, {
           ...M,
           ...substitution.extra,
           ...substitution.registered,
@@ -376,11 +370,11 @@ describe.each(eachRoute())('%s', (_name, route) => {
       'application/json;charset=UTF-8',
       'Application/JSON',
     ])('accepts %s', async (contentType) => {
-      const response = await send('POST', register, raw(JSON.stringify(M), contentType));
+      const response = await send('POST', running.register, raw(JSON.stringify(M), contentType));
       expect(response.status, response.text).toBe(201);
       const body = JSON.parse(response.text);
       expect(body.redirect_uris).toStrictEqual(M.redirect_uris);
-      expect(body).toStrictEqual(clientAnswer(route, started, body.client_id, M));
+      expect(body).toStrictEqual(clientAnswer(route, running.started, body.client_id, M));
     });
   });
 
@@ -408,7 +402,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       expect(body).toStrictEqual(
         clientAnswer(
           route,
-          started,
+          running.started,
           client.client_id,
           { ...M, ...substitution.extra, ...substitution.registered },
           {
@@ -483,7 +477,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       expect(JSON.parse(response.text)).toStrictEqual(
         clientAnswer(
           route,
-          started,
+          running.started,
           client.client_id,
           { ...M, client_name: 'After' },
           {

@@ -1,8 +1,8 @@
 import { registerClient } from '@modelcontextprotocol/sdk/client/auth.js';
 import * as oauth from 'oauth4webapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eachRoute, type StartedRoute } from './routes.js';
-import { registerUrl } from './wire.js';
+import { describe, expect, it } from 'vitest';
+import { eachRoute } from './routes.js';
+import { useRoute } from './wire.js';
 
 /**
  * Real client libraries accept what the gateway answers: oauth4webapi's strict response
@@ -10,19 +10,11 @@ import { registerUrl } from './wire.js';
  * SDK's registration (zod schema that refuses null and wrong types).
  */
 describe.each(eachRoute())('%s', (_name, route) => {
-  let started: StartedRoute;
-  let registrationEndpoint: string;
-
-  beforeAll(async () => {
-    started = await route.start();
-    registrationEndpoint = registerUrl(route, started);
-  });
-
-  afterAll(() => started.close());
+  const running = useRoute(route);
 
   const authorizationServer = (): oauth.AuthorizationServer => ({
-    issuer: started.gateway.url,
-    registration_endpoint: registrationEndpoint,
+    issuer: running.started.gateway.url,
+    registration_endpoint: running.register,
   });
   const options = { [oauth.allowInsecureRequests]: true };
 
@@ -73,12 +65,12 @@ describe.each(eachRoute())('%s', (_name, route) => {
   });
 
   it('MCP TypeScript SDK: registerClient parses the response as an MCP client would send it', async () => {
-    const information = await registerClient(started.gateway.url, {
+    const information = await registerClient(running.started.gateway.url, {
       metadata: {
-        issuer: started.gateway.url,
-        ...started.endpoints,
+        issuer: running.started.gateway.url,
+        ...running.started.endpoints,
         response_types_supported: ['code'],
-        registration_endpoint: registrationEndpoint,
+        registration_endpoint: running.register,
       },
       clientMetadata: {
         redirect_uris: ['http://localhost:6274/oauth/callback'],

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
-import { eachRoute, type StartedRoute } from './routes.js';
+import { eachRoute } from './routes.js';
 import {
   clientAnswer,
   expectInvalidToken,
@@ -9,6 +9,7 @@ import {
   JSON_TYPE,
   NO_STORE,
   registerUrl,
+  useRoute,
 } from './wire.js';
 
 /**
@@ -17,20 +18,12 @@ import {
  */
 describe.each(eachRoute())('%s', (_name, route) => {
   const facts = route.backend;
-  let started: StartedRoute;
-  let register: string;
-
-  beforeAll(async () => {
-    started = await route.start();
-    register = registerUrl(route, started);
-  });
-
-  afterAll(() => started.close());
+  const running = useRoute(route);
 
   async function create(
     body: unknown = { redirect_uris: ['https://app.example/cb'], client_name: 'Billing' },
   ) {
-    const response = await call('POST', register, { body });
+    const response = await call('POST', running.register, { body });
     expect(response.status, response.text).toBe(201);
     return response;
   }
@@ -52,7 +45,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       expectHeaders(created.headers, { ...JSON_TYPE, ...NO_STORE });
       const body = created.body;
       expect(body).toStrictEqual(
-        clientAnswer(route, started, body.client_id, {
+        clientAnswer(route, running.started, body.client_id, {
           client_name: 'Billing',
           scope: facts.scope,
           redirect_uris: ['https://app.example/cb', 'http://127.0.0.1:33418/'],
@@ -89,7 +82,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
       expect(response.body).toStrictEqual(
         clientAnswer(
           route,
-          started,
+          running.started,
           client_id,
           {
             token_endpoint_auth_method: 'client_secret_post',
@@ -264,7 +257,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
     it('answers other methods with 405 and Allow', async () => {
       const client = (await create()).body;
       const cases: [string, string, string][] = [
-        ['GET', register, 'POST'],
+        ['GET', running.register, 'POST'],
         ['POST', client.registration_client_uri, 'GET, HEAD, PUT, DELETE'],
         ['PATCH', client.registration_client_uri, 'GET, HEAD, PUT, DELETE'],
       ];

@@ -1,15 +1,15 @@
 import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
 import { MCP_CLIENT_BODIES, type McpClientBody } from './mcp-clients.js';
-import { eachRoute, ROUTES, type StartedRoute } from './routes.js';
+import { eachRoute, ROUTES } from './routes.js';
 import {
   clientAnswer,
   expectErrorAnswer,
   expectHeaders,
   JSON_TYPE,
   NO_STORE,
-  registerUrl,
+  useRoute,
 } from './wire.js';
 
 /**
@@ -195,15 +195,7 @@ describe('the verdict table', () => {
 });
 
 describe.each(eachRoute())('%s', (routeName, route) => {
-  let started: StartedRoute;
-  let register: string;
-
-  beforeAll(async () => {
-    started = await route.start();
-    register = registerUrl(route, started);
-  });
-
-  afterAll(() => started.close());
+  const running = useRoute(route);
 
   const rows = MCP_CLIENT_BODIES.map((entry) => {
     const verdict = verdictOn(routeName, entry);
@@ -212,7 +204,7 @@ describe.each(eachRoute())('%s', (routeName, route) => {
   });
 
   it.each(rows)('%s', async (_title, { body }, verdict) => {
-    const response = await call('POST', register, { body });
+    const response = await call('POST', running.register, { body });
 
     if (verdict.case === 'refused') {
       expectErrorAnswer(response, { status: 400, ...verdict });
@@ -223,7 +215,7 @@ describe.each(eachRoute())('%s', (routeName, route) => {
     expectHeaders(response.headers, { ...JSON_TYPE, ...NO_STORE });
     const answer = response.body;
     expect(answer).toStrictEqual(
-      clientAnswer(route, started, answer.client_id, registeredMembers(body, verdict)),
+      clientAnswer(route, running.started, answer.client_id, registeredMembers(body, verdict)),
     );
     if (verdict.case === 'substituted') {
       // A row that names a member the route kept as sent would hide a registered client.

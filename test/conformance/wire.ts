@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import type { ConformanceRoute, StartedRoute } from './routes.js';
 
 /** RFC 7591 §3.2.1 / RFC 7592 §3: every answer under a route carries these. */
@@ -8,6 +8,33 @@ export const JSON_TYPE = { 'content-type': 'application/json; charset=utf-8' };
 /** The route's RFC 7591 registration endpoint on a started gateway. */
 export const registerUrl = (route: ConformanceRoute, started: StartedRoute): string =>
   `${started.gateway.url}${route.prefix}/register`;
+
+/**
+ * Starts `route` before the suite's tests and stops it after them. Read `started` and
+ * `register` inside tests (they exist once the suite has started).
+ */
+export function useRoute(route: ConformanceRoute): {
+  readonly started: StartedRoute;
+  readonly register: string;
+} {
+  let started: StartedRoute | undefined;
+  beforeAll(async () => {
+    started = await route.start();
+  });
+  afterAll(() => started?.close());
+  const running = (): StartedRoute => {
+    if (started === undefined) throw new Error(`${route.name} is not started yet`);
+    return started;
+  };
+  return {
+    get started() {
+      return running();
+    },
+    get register() {
+      return registerUrl(route, running());
+    },
+  };
+}
 
 /** The RFC 7592 client configuration endpoint the gateway must name for `clientId`. */
 export const clientUrl = (route: ConformanceRoute, started: StartedRoute, clientId: string) =>
