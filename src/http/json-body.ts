@@ -13,38 +13,39 @@ const UTF8 = new TextDecoder('utf-8', { fatal: true });
 export function installJsonBody(app: FastifyInstance): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => {
-    const bytes = body as Buffer;
-    if (bytes.length === 0) {
-      done(null, undefined);
-      return;
-    }
-    let text: string;
     try {
-      text = UTF8.decode(bytes);
-    } catch {
-      // RFC 8259 §8.1: JSON is UTF-8; a lenient decoder would register U+FFFD in its place.
-      done(invalidRequest('the request body is not valid UTF-8'), undefined);
-      return;
+      done(null, parseJsonBody(body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
     }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      done(invalidRequest('the request body is not valid JSON'), undefined);
-      return;
-    }
-    if (depthOf(parsed) > MAX_JSON_DEPTH)
-      done(
-        invalidRequest(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`),
-        undefined,
-      );
-    else done(null, parsed);
   });
   app.addContentTypeParser('*', (request, _payload, done) => {
     if (hasBody(request.headers))
       done(invalidRequest('the request body must be application/json'), undefined);
     else done(null, undefined);
   });
+}
+
+/**
+ * The request body as JSON: empty is no body; otherwise UTF-8 (RFC 8259 §8.1: a lenient
+ * decoder would register U+FFFD in place of a broken sequence), JSON, and nested at most
+ * MAX_JSON_DEPTH levels. Anything else is an `invalid_request`.
+ */
+export function parseJsonBody(bytes: Buffer): unknown {
+  if (bytes.length === 0) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(UTF8.decode(bytes));
+  } catch (error) {
+    throw invalidRequest(
+      error instanceof SyntaxError
+        ? 'the request body is not valid JSON'
+        : 'the request body is not valid UTF-8',
+    );
+  }
+  if (depthOf(parsed) > MAX_JSON_DEPTH)
+    throw invalidRequest(`the request body nests deeper than ${MAX_JSON_DEPTH} levels`);
+  return parsed;
 }
 
 /** RFC 9112 §6.3: without Transfer-Encoding, only a non-zero Content-Length announces a body. */
