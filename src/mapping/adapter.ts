@@ -18,22 +18,18 @@ export interface Outcome {
   readonly rotated: boolean;
 }
 
-export interface Created extends Outcome {
-  /** The client id the vendor (or the gateway, for vendors that make none) gave the client. */
-  readonly clientId: string;
-}
-
 /** One backend's vendor API behind create / read / update / delete, compiled from its mapping. */
 export interface VendorAdapter {
   readonly mapping: CompiledMapping;
   /** RFC 7592 methods this backend serves, for `Allow`. */
   readonly allowedMethods: readonly string[];
   /**
-   * Creates the client, then runs `commit` (normalize, issue the RAT). If anything fails after
+   * Creates the client, then runs `commit` (normalize, issue the RAT) with its record, whose
+   * `client_id` the vendor (or the gateway, for vendors that make none) gave it. If anything fails after
    * the vendor made the client, a later call, `commit` itself, the client is removed again by
    * the mapping's compensation before the error goes on.
    */
-  create<T>(metadata: Readonly<Json>, commit: (created: Created) => T | Promise<T>): Promise<T>;
+  create<T>(metadata: Readonly<Json>, commit: (created: Outcome) => T | Promise<T>): Promise<T>;
   read(clientId: string, state: VendorState): Promise<Outcome>;
   update(clientId: string, state: VendorState, metadata: Readonly<Json>): Promise<Outcome>;
   delete(clientId: string, state: VendorState): Promise<void>;
@@ -138,7 +134,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
   const adapter: VendorAdapter = {
     mapping,
     allowedMethods,
-    async create<T>(input: Readonly<Json>, commit: (created: Created) => T | Promise<T>) {
+    async create<T>(input: Readonly<Json>, commit: (created: Outcome) => T | Promise<T>) {
       const metadata: Json = storedOnly(mapping, input);
       const vars: Record<string, unknown> = {};
       generateInto(metadata, vars);
@@ -155,12 +151,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
         const clientId = record.client_id ?? run.vars.client_id;
         if (typeof clientId !== 'string' || clientId === '')
           throw badVendorResponse('create yielded no client_id');
-        return await commit({
-          clientId,
-          record: { ...record, client_id: clientId },
-          state,
-          rotated: false,
-        });
+        return await commit({ record: { ...record, client_id: clientId }, state, rotated: false });
       } catch (error) {
         if (made) await compensate(scope.vars);
         throw error;

@@ -55,7 +55,6 @@ describe('create and compensation', () => {
     const adapter = createAdapter(NEVIS, vendor.options);
     const result = await adapter.create({ redirect_uris: ['https://a.example/cb'] }, (c) => c);
     expect(result).toStrictEqual({
-      clientId: 'c1',
       record: { client_id: 'c1', client_secret: 's', client_name: 'x' },
       state: { entity_id: 'e1' },
       rotated: false,
