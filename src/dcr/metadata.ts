@@ -188,6 +188,43 @@ export const DANGEROUS_SCHEMES = Object.freeze(
   new Set(['javascript:', 'vbscript:', 'data:', 'blob:', 'file:', 'about:']),
 );
 
+/**
+ * Schemes that belong to another protocol or to a browser, so they are not the private-use
+ * schemes of RFC 8252 §7.1 that a native app claims for itself: an authorization response sent
+ * there would go to a mail client, a socket or the browser's own pages, not to the app.
+ */
+export const NOT_PRIVATE_USE_SCHEMES = Object.freeze(
+  new Set([
+    'ftp:',
+    'ftps:',
+    'sftp:',
+    'ws:',
+    'wss:',
+    'mailto:',
+    'tel:',
+    'sms:',
+    'urn:',
+    'ssh:',
+    'telnet:',
+    'ldap:',
+    'ldaps:',
+    'gopher:',
+    'news:',
+    'nntp:',
+    'irc:',
+    'ircs:',
+    'chrome:',
+    'chrome-extension:',
+    'edge:',
+    'brave:',
+    'opera:',
+    'moz-extension:',
+    'resource:',
+    'view-source:',
+    'intent:',
+  ]),
+);
+
 export { LOOPBACK_HOSTS } from '../lib/loopback.js';
 
 /**

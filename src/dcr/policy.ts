@@ -4,6 +4,7 @@ import {
   DEFAULT_AUTH_METHOD,
   KEY_BASED_AUTH_METHODS,
   LOOPBACK_HOSTS,
+  NOT_PRIVATE_USE_SCHEMES,
   TLS_SUBJECT_FIELDS,
   type Metadata,
 } from './metadata.js';
@@ -319,8 +320,9 @@ interface RedirectUriRule {
 /**
  * Redirect URIs by application type (OIDC Registration §2, RFC 8252 §7, MCP): web clients use
  * https, or http on a loopback host; native clients use loopback http on any port, claimed
- * https, or a private-use scheme. Dangerous schemes and fragments were refused by the
- * validator already.
+ * https, or a private-use scheme (not one of another protocol or a browser, such as `ftp:`,
+ * `ws:`, `mailto:` or `chrome:`). Dangerous schemes and fragments were refused by the validator
+ * already.
  */
 const REDIRECT_URI_RULES: readonly RedirectUriRule[] = [
   {
@@ -332,6 +334,12 @@ const REDIRECT_URI_RULES: readonly RedirectUriRule[] = [
     binds: (client) => !client.native,
     broken: (url) => url.protocol !== 'https:' && url.protocol !== 'http:',
     problem: 'of web clients must use https (private-use schemes need application_type native)',
+  },
+  {
+    binds: (client) => client.native,
+    broken: (url) => NOT_PRIVATE_USE_SCHEMES.has(url.protocol),
+    problem:
+      'of native clients must use loopback http, https or a private-use scheme (RFC 8252 section 7)',
   },
   {
     binds: (client) => !client.native && client.implicit,

@@ -99,11 +99,12 @@ function stringList(raw: unknown, field: string): string[] {
 }
 
 /**
- * The WHATWG parser silently drops surrounding spaces and controls and removes tabs and line
- * breaks inside a URL, so `URL.canParse` alone would let through strings that are not URIs
- * (RFC 3986) and that the gateway would then store and echo byte for byte.
+ * A URI is ASCII made of RFC 3986 §2 characters, `%` only in a percent-encoded octet. The
+ * WHATWG parser is more lenient: it drops surrounding spaces and controls, removes tabs and line
+ * breaks, and keeps `\` or non-ASCII in some schemes, so `URL.canParse` alone would let through
+ * strings that are not URIs and that the gateway would then store and echo byte for byte.
  */
-const NOT_IN_URI = /[\p{Cc}\s]/u;
+const NOT_IN_URI = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})/;
 
 function absoluteUrl(raw: string, field: string): URL {
   if (raw.length > LIMITS.uriLength)
@@ -113,7 +114,34 @@ function absoluteUrl(raw: string, field: string): URL {
   const url = new URL(raw);
   if (DANGEROUS_SCHEMES.has(url.protocol))
     throw invalidMetadata(field, `must not use the ${url.protocol} scheme`);
+  // `https://app.example@evil.example/` shows one host to a reader and sends to another.
+  if (url.username !== '' || url.password !== '')
+    throw invalidMetadata(field, 'must not contain user information (user@host)');
+  // What is checked must be what is forwarded: a string the parser rewrites (`\@`,
+  // `https:app.example`, `0x7f000001`, dot segments, default ports) may be read as another URI
+  // by the IdP or the browser, so it is refused rather than checked in one form and stored in
+  // another.
+  if (!readsAsWritten(raw, url))
+    throw invalidMetadata(
+      field,
+      'must contain URIs in normal form (lower-case scheme and host, no default port, no dot segments)',
+    );
   return url;
+}
+
+/**
+ * Whether the parser reads `raw` back as itself; the only rewrite accepted is the empty path of
+ * an authority (RFC 3986 §6.2.3: `https://app.example` and `https://app.example/` are one URI),
+ * which Goose and many `client_uri` values use.
+ */
+function readsAsWritten(raw: string, url: URL): boolean {
+  if (url.href === raw) return true;
+  const authority = `${url.protocol}//${url.host}`;
+  return (
+    url.pathname === '/' &&
+    raw.startsWith(authority) &&
+    url.href === `${authority}/${raw.slice(authority.length)}`
+  );
 }
 
 function webUri(raw: unknown, field: string, allowed: readonly string[]): string {

@@ -211,7 +211,7 @@ describe('normalizeClient', () => {
     const uris = [
       'http://127.0.0.1/',
       'http://127.0.0.1:33418',
-      'https://A.example/cb/',
+      'https://a.example/cb/',
       'https://a.example/cb?b=2&a=1',
       'cursor://cb',
       'com.example.app:/oauth2redirect',

@@ -194,11 +194,16 @@ describe('redirect URIs by application type', () => {
 
   const HTTP_LOOPBACK_ONLY =
     'redirect_uris may use http only on a loopback host (localhost, 127.0.0.1, [::1])';
+  const NOT_PRIVATE_USE =
+    'redirect_uris of native clients must use loopback http, https or a private-use scheme (RFC 8252 section 7)';
   it.each([
     ['web', 'http://a.example/cb', HTTP_LOOPBACK_ONLY],
     ['web', 'http://127.0.0.2/cb', HTTP_LOOPBACK_ONLY],
     ['native', 'http://a.example/cb', HTTP_LOOPBACK_ONLY],
     ['native', 'http://10.0.0.1:8080/cb', HTTP_LOOPBACK_ONLY],
+    ...['ftp://a.example/cb', 'ws://127.0.0.1/cb', 'wss://a.example/cb', 'mailto:me@a.example']
+      .concat(['chrome://settings', 'chrome-extension://abc/cb', 'tel:+15551234', 'urn:x:y'])
+      .map((uri): [string, string, string] => ['native', uri, NOT_PRIVATE_USE]),
   ])('%s refuses %s', (application_type, uri, description) => {
     expect(refusal({ redirect_uris: [uri], application_type })).toStrictEqual(
       redirectError(description),
@@ -694,13 +699,20 @@ describe('inferring a native client (OIDC Registration §2, RFC 8252 §7)', () =
     expect(refusalIn('strict', stated)).toStrictEqual(redirectError(PRIVATE_USE));
   });
 
-  it.each([
+  it.each<[string, Metadata, string]>([
     ['an implicit client', { ...IMPLICIT, redirect_uris: ['com.example.app:/cb'] }, PRIVATE_USE],
     [
       'URIs that no client may use',
       { redirect_uris: ['cursor://cb', 'http://a.example/cb'] },
       PRIVATE_USE,
     ],
+    ...['ftp://a.example/cb', 'ws://localhost/cb', 'mailto:me@a.example', 'chrome://cb'].map(
+      (uri): [string, Metadata, string] => [
+        'a scheme that is not private-use',
+        { redirect_uris: [uri] },
+        PRIVATE_USE,
+      ],
+    ),
   ])('refuses %s in both modes', (_name, metadata, description) => {
     expect(refusal(metadata)).toStrictEqual(redirectError(description));
   });

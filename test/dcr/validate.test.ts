@@ -163,7 +163,7 @@ describe('values of each kind', () => {
   });
 
   it('keeps URIs byte for byte', () => {
-    const uris = ['https://A.example:443/cb/', 'http://127.0.0.1', 'com.example.app:/cb?x=%41'];
+    const uris = ['https://a.example:8443/cb/', 'http://127.0.0.1', 'com.example.app:/cb?x=%41'];
     expect(validateMetadata({ redirect_uris: uris }).redirect_uris).toStrictEqual(uris);
   });
 
@@ -293,6 +293,9 @@ describe('values of each kind', () => {
 });
 
 describe('redirect_uris', () => {
+  const USERINFO = 'redirect_uris must not contain user information (user@host)';
+  const NOT_NORMAL =
+    'redirect_uris must contain URIs in normal form (lower-case scheme and host, no default port, no dot segments)';
   it.each([
     [{ redirect_uris: 'https://a.example/cb' }, 'redirect_uris must be an array of strings'],
     [{ redirect_uris: [42] }, 'redirect_uris must contain only non-empty strings'],
@@ -321,7 +324,7 @@ describe('redirect_uris', () => {
     ],
     [{ redirect_uris: ['vbscript:msgbox(1)'] }, 'redirect_uris must not use the vbscript: scheme'],
     [
-      { redirect_uris: ['data:text/html,<script>x</script>'] },
+      { redirect_uris: ['data:text/html;base64,PHNjcmlwdD4='] },
       'redirect_uris must not use the data: scheme',
     ],
     [{ redirect_uris: ['file:///etc/passwd'] }, 'redirect_uris must not use the file: scheme'],
@@ -330,6 +333,36 @@ describe('redirect_uris', () => {
       'redirect_uris must not use the blob: scheme',
     ],
     [{ redirect_uris: ['about:blank'] }, 'redirect_uris must not use the about: scheme'],
+    ...[
+      'https://app.example@evil.example/cb',
+      'https://user:pass@app.example/cb',
+      'cursor://me@cb/x',
+    ].map((uri): [object, string] => [{ redirect_uris: [uri] }, USERINFO]),
+    ...[
+      'https:app.example/cb',
+      'https:/app.example/cb',
+      'http://0x7f000001/cb',
+      'http://2130706433/cb',
+      'http://0177.0.0.1/cb',
+      'https://@app.example/cb',
+      'https://App.example/cb',
+      'HTTPS://app.example/cb',
+      'https://app.example:443/cb',
+      'https://app.example/a/../cb',
+    ].map((uri): [object, string] => [{ redirect_uris: [uri] }, NOT_NORMAL]),
+    ...[
+      'https://app.example\\@evil.example/cb',
+      'cursor://app.example\\@evil.example/cb',
+      'https://app.example/caf\u00e9',
+      'https://b\u00fccher.example/cb',
+      'https://app.example/<cb>',
+      'https://app.example/cb?x=%zz',
+      'https://app.example/cb%',
+      'com.example.app:/a"b',
+    ].map((uri): [object, string] => [
+      { redirect_uris: [uri] },
+      'redirect_uris must contain absolute URIs',
+    ]),
   ])('refuses %j with invalid_redirect_uri', (body, description) => {
     expect(refusal(body)).toStrictEqual(redirectError(description));
   });
