@@ -6,7 +6,10 @@ import { createBackendClient } from './backends/index.js';
 import { createMemoryCache, createRedisCache, sealCache, type Cache } from './cache/index.js';
 import type { Gateway } from './assemble.js';
 import {
+  clientErrorHandler,
   createLogger,
+  frameworkErrors,
+  installBodyDeadline,
   createMetrics,
   installAccessLog,
   healthRoutes,
@@ -84,6 +87,7 @@ export async function buildApp(
     readCacheTtlSeconds: config.cache.readTtlSeconds,
   };
 
+  const { timeouts } = config.server;
   const app: FastifyInstance = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
@@ -92,12 +96,25 @@ export async function buildApp(
     bodyLimit: config.server.bodyLimitBytes,
     trustProxy: config.server.trustProxy,
     return503OnClosing: true,
+    requestTimeout: timeouts.requestMs,
+    keepAliveTimeout: timeouts.keepAliveMs,
+    // Node checks both request timeouts on this interval (30 s by default), which would add up
+    // to 30 s to every bound.
+    http: {
+      headersTimeout: timeouts.headersMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersMs / 2)),
+      requireHostHeader: false,
+    },
+    frameworkErrors,
+    clientErrorHandler,
   });
+  app.server.maxConnections = config.server.maxConnections;
   app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
   });
   installRequestGuards(app);
   installJsonBody(app);
+  installBodyDeadline(app, timeouts.bodyMs);
   installErrorHandling(app, config.server.bodyLimitBytes);
   installAccessLog(app);
   metrics.install(app);

@@ -45,6 +45,14 @@ export interface ResolvedRoute {
   readonly dryRun: boolean;
 }
 
+/** How long a client may take to send its request (server.timeouts). */
+export interface InboundTimeouts {
+  readonly headersMs: number;
+  readonly bodyMs: number;
+  readonly requestMs: number;
+  readonly keepAliveMs: number;
+}
+
 /** The gateway config after validation: secrets read, names resolved. */
 export interface GatewayConfig {
   /** The file it came from, or `built-in sandbox`. */
@@ -57,6 +65,8 @@ export interface GatewayConfig {
     readonly bodyLimitBytes: number;
     readonly trustProxy: boolean;
     readonly logLevel: string;
+    readonly timeouts: InboundTimeouts;
+    readonly maxConnections: number;
   };
   readonly cache: {
     readonly redisUrl: string | undefined;
@@ -130,6 +140,27 @@ function envPort(env: Env): number | undefined | { problem: string } {
     : { problem: `PORT: expected an integer from 0 to 65535, got "${text}"` };
 }
 
+/** The server section as the app uses it; the sandbox gets the schema's defaults from here too. */
+export function serverSettings(
+  server: ConfigFile['server'] = configSchema.shape.server.parse(undefined),
+): GatewayConfig['server'] {
+  return {
+    host: server.host,
+    port: server.port,
+    publicUrl: server.public_url?.replace(/\/$/, ''),
+    bodyLimitBytes: server.body_limit_bytes,
+    trustProxy: server.trust_proxy,
+    logLevel: server.log_level,
+    timeouts: {
+      headersMs: server.timeouts.headers_ms,
+      bodyMs: server.timeouts.body_ms,
+      requestMs: server.timeouts.request_ms,
+      keepAliveMs: server.timeouts.keep_alive_ms,
+    },
+    maxConnections: server.max_connections,
+  };
+}
+
 /** Resolves names and secrets, collecting every problem before reporting them together. */
 class Resolver {
   readonly problems: string[] = [];
@@ -172,14 +203,7 @@ class Resolver {
     return {
       source: this.source.file,
       sandbox: false,
-      server: {
-        host: file.server.host,
-        port: file.server.port,
-        publicUrl: file.server.public_url?.replace(/\/$/, ''),
-        bodyLimitBytes: file.server.body_limit_bytes,
-        trustProxy: file.server.trust_proxy,
-        logLevel: file.server.log_level,
-      },
+      server: serverSettings(file.server),
       cache: {
         redisUrl: file.cache.redis_url && this.secret(['cache', 'redis_url'], file.cache.redis_url),
         readTtlSeconds: file.cache.read_ttl_seconds,

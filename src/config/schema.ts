@@ -11,6 +11,8 @@ const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only')
 const prefix = z
   .string()
   .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path such as /idp or /tenants/a (no trailing slash)');
+const milliseconds = (fallback: number, what: string) =>
+  z.number().int().positive().default(fallback).describe(`milliseconds ${what}`);
 const url = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
 
 const backend = z.strictObject({
@@ -97,14 +99,30 @@ export const configSchema = z.strictObject({
       log_level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
+      timeouts: z
+        .strictObject({
+          headers_ms: milliseconds(10_000, 'to receive the request line and headers'),
+          body_ms: milliseconds(10_000, 'to receive the body once the headers are in'),
+          request_ms: milliseconds(20_000, 'to receive the whole request'),
+          keep_alive_ms: milliseconds(
+            72_000,
+            'an idle connection stays open between requests (above a load balancer idle timeout)',
+          ),
+        })
+        .prefault({})
+        .refine((timeouts) => timeouts.headers_ms <= timeouts.request_ms, {
+          message: 'must not exceed request_ms (the whole request includes its headers)',
+          path: ['headers_ms'],
+        })
+        .describe('slow clients get 408 within these bounds'),
+      max_connections: z
+        .number()
+        .int()
+        .positive()
+        .default(4096)
+        .describe('open client connections; more are closed at once'),
     })
-    .default({
-      host: '127.0.0.1',
-      port: 8080,
-      body_limit_bytes: 65_536,
-      trust_proxy: false,
-      log_level: 'info',
-    }),
+    .prefault({}),
   cache: z
     .strictObject({
       redis_url: secretRef

@@ -12,7 +12,10 @@ export type ErrorCode =
   | 'invalid_token'
   | 'not_found'
   | 'method_not_allowed'
+  | 'request_timeout'
   | 'payload_too_large'
+  | 'uri_too_long'
+  | 'headers_too_large'
   | 'backend_rejected'
   | 'backend_unavailable'
   | 'backend_timeout'
@@ -33,7 +36,10 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   invalid_token: { status: 401, oauthError: 'invalid_token' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
+  request_timeout: { status: 408, oauthError: 'invalid_request' },
   payload_too_large: { status: 413, oauthError: 'invalid_request' },
+  uri_too_long: { status: 414, oauthError: 'invalid_request' },
+  headers_too_large: { status: 431, oauthError: 'invalid_request' },
   backend_rejected: { status: 502, oauthError: 'server_error' },
   backend_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },

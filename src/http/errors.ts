@@ -1,31 +1,112 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
-import { GatewayError, invalidRequest, toWire } from '../errors/index.js';
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { GatewayError, invalidRequest, toWire, type WireError } from '../errors/index.js';
 
 /** An error answers one request: caches must not keep it (some come before any route hook). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
 
 /**
- * Our own error handler and 404 handler: every failure leaves through `toWire` as JSON with a
- * request id, and the default handler (which echoes messages on 5xx) never runs.
+ * Our own error handler, 404 handler and framework-error handler: every failure fastify sees
+ * leaves through `toWire` as JSON with a request id, and the default handler (which echoes
+ * messages on 5xx, and the path on a bad URL) never runs. Failures Node itself meets before
+ * fastify has a request go through `clientErrorHandler`, in the same format.
  */
 export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
-    const known = error instanceof GatewayError ? error : fromFastify(error, bodyLimitBytes);
-    const wire = toWire(known ?? error, request.id);
-    if (wire.status >= 500) {
-      request.log.error({ err: error, code: known?.code, detail: known?.detail }, 'request failed');
-    } else {
-      request.log.info({ code: known?.code, detail: known?.detail }, wire.body.error_description);
-    }
-    void reply
-      .code(wire.status)
-      .headers({ ...NO_STORE, ...wire.headers })
-      .send(wire.body);
+    sendError(
+      request,
+      reply,
+      error instanceof GatewayError ? error : fromFastify(error, bodyLimitBytes),
+      error,
+    );
   });
   app.setNotFoundHandler((request, reply) => {
-    const wire = toWire(new GatewayError('not_found', 'no such resource'), request.id);
-    void reply.code(wire.status).headers(NO_STORE).send(wire.body);
+    sendError(request, reply, new GatewayError('not_found', 'no such resource'));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: a path that is not valid percent-encoding, or a path
+ * parameter over the router's length limit, answered before any hook runs (so the request id
+ * header is set here). The path is not echoed: it may be 10 KB, or carry a token.
+ */
+export function frameworkErrors(
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  void reply.header('x-request-id', request.id);
+  const known =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? new GatewayError('uri_too_long', 'the request path is too long')
+      : error.code === 'FST_ERR_BAD_URL'
+        ? invalidRequest('the request path is not valid percent-encoding')
+        : undefined;
+  sendError(request, reply, known, error);
+}
+
+/**
+ * Fastify's `clientErrorHandler`: what Node refuses before there is a request (headers over
+ * the size limit, a request not received within its timeout, malformed HTTP), written to the
+ * socket in the gateway's format with a request id of its own, and the connection closed.
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: NodeJS.ErrnoException,
+  socket: Socket,
+): void {
+  // A reset connection has no one left to answer (Node's advice for `clientError`).
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const wire = toWire(fromNode(error), randomUUID());
+  this.log.info({ code: error.code, requestId: wire.body.request_id }, wire.body.error_description);
+  if (socket.writable) {
+    const body = JSON.stringify(wire.body);
+    const headers = {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(body)),
+      'x-request-id': wire.body.request_id,
+      ...NO_STORE,
+      ...wire.headers,
+      connection: 'close',
+    };
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(
+      `HTTP/1.1 ${wire.status} ${STATUS_CODES[wire.status]}\r\n${head.join('')}\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
+function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  known: GatewayError | undefined,
+  original: unknown = known,
+): void {
+  const wire: WireError = toWire(known ?? original, request.id);
+  if (wire.status >= 500) {
+    request.log.error(
+      { err: original, code: known?.code, detail: known?.detail },
+      'request failed',
+    );
+  } else {
+    request.log.info({ code: known?.code, detail: known?.detail }, wire.body.error_description);
+  }
+  void reply
+    .code(wire.status)
+    .headers({ ...NO_STORE, ...wire.headers })
+    .send(wire.body);
+}
+
+/** Node's parser and timeout errors (`clientError`) in our vocabulary. */
+function fromNode(error: NodeJS.ErrnoException): GatewayError {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new GatewayError('request_timeout', 'the request was not received in time');
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return new GatewayError('headers_too_large', 'the request headers are too large');
+  return invalidRequest('the request is not valid HTTP');
 }
 
 /** Fastify's own client errors (body parsing, limits) in our vocabulary. */

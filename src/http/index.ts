@@ -1,4 +1,5 @@
 export * from './access-log.js';
+export * from './body-deadline.js';
 export * from './errors.js';
 export * from './health.js';
 export * from './json-body.js';

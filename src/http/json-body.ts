@@ -49,7 +49,7 @@ export function parseJsonBody(bytes: Buffer): unknown {
 }
 
 /** RFC 9112 §6.3: without Transfer-Encoding, only a non-zero Content-Length announces a body. */
-function hasBody(headers: IncomingHttpHeaders): boolean {
+export function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
 }

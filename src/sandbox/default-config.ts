@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
-import { applyEnv, BUNDLED_MAPPINGS, type Env, type GatewayConfig } from '../config/load.js';
+import {
+  applyEnv,
+  BUNDLED_MAPPINGS,
+  serverSettings,
+  type Env,
+  type GatewayConfig,
+} from '../config/load.js';
 import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
 import type { StandardBackend } from './standard-backend.js';
@@ -31,14 +37,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const config: GatewayConfig = {
     source: 'built-in sandbox',
     sandbox: true,
-    server: {
-      host,
-      port: 8080,
-      publicUrl: undefined,
-      bodyLimitBytes: 65_536,
-      trustProxy: false,
-      logLevel: 'info',
-    },
+    server: { ...serverSettings(), host },
     cache: { redisUrl: undefined, readTtlSeconds: 60, commandTimeoutMs: 500 },
     tokens: { keys: [{ kid: 'sandbox', key: randomBytes(32) }], ttlSeconds: undefined },
     backends: [

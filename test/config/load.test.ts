@@ -80,6 +80,8 @@ describe('loading a gateway config', () => {
       bodyLimitBytes: 65_536,
       trustProxy: false,
       logLevel: 'info',
+      timeouts: { headersMs: 10_000, bodyMs: 10_000, requestMs: 20_000, keepAliveMs: 72_000 },
+      maxConnections: 4096,
     });
     expect(config.cache).toStrictEqual({
       redisUrl: undefined,
@@ -185,6 +187,24 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       'FILE:11:13: routes.apps.prefix: a path such as /idp or /tenants/a (no trailing slash)',
       'FILE:14:1: (top level): Unrecognized key: "extra"',
     ]);
+  });
+
+  it('server timeouts: headers_ms within request_ms, and positive integers', () => {
+    const server = (timeouts: string) => `server:\n  timeouts: ${timeouts}\n${VALID}`;
+    expect(problems(server('{ headers_ms: 5000, request_ms: 4000 }'))).toStrictEqual([
+      'FILE:2:27: server.timeouts.headers_ms: must not exceed request_ms (the whole request includes its headers)',
+    ]);
+    expect(problems(server('{ body_ms: 0, keep_alive_ms: 1.5 }'))).toStrictEqual([
+      'FILE:2:24: server.timeouts.body_ms: Too small: expected number to be >0',
+      'FILE:2:42: server.timeouts.keep_alive_ms: Invalid input: expected int, received number',
+    ]);
+    const { config } = loadGateway(write(server('{ headers_ms: 1000, body_ms: 2000 }')), ENV);
+    expect(config.server.timeouts).toStrictEqual({
+      headersMs: 1000,
+      bodyMs: 2000,
+      requestMs: 20_000,
+      keepAliveMs: 72_000,
+    });
   });
 
   it('names, secrets and the environment, all at once', () => {

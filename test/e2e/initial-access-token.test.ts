@@ -6,6 +6,7 @@ import {
   type StandardSetup,
   type TestGateway,
 } from '../support/gateway.js';
+import { dribble } from '../support/raw-http.js';
 
 /** A route that is not open admits registrations with a static initial access token only. */
 let setup: StandardSetup;
@@ -71,34 +72,27 @@ it('answers a missing token with a bare challenge and a wrong one with invalid_t
 });
 
 it('refuses two Authorization headers, whichever comes first, in the gateway error shape', async () => {
-  const { connect } = await import('node:net');
-  const { port } = new URL(gateway.url);
   const body = JSON.stringify(M);
   for (const [first, second] of [
     [`Bearer ${fromEnv}`, 'Bearer wrong'],
     ['Bearer wrong', `Bearer ${fromEnv}`],
   ]) {
     // Raw header lines: an HTTP client library would join the two values into one header.
-    const raw = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1');
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-      socket.write(
+    const answer = await dribble(
+      gateway.url,
+      [
         `POST /idp/register HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
           `Authorization: ${first}\r\nAuthorization: ${second}\r\n` +
           `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      );
-    });
-    const [head, payload] = raw.split('\r\n\r\n');
-    expect(head).toMatch(/^HTTP\/1\.1 400 /);
-    expect(head).toMatch(/\r\ncache-control: no-store\r\n/i);
-    const requestId = /\r\nx-request-id: ([0-9a-f-]{36})\r\n/i.exec(head!)?.[1];
-    expect(JSON.parse(payload!)).toStrictEqual({
+      ],
+      0,
+    );
+    expect(answer?.status).toBe(400);
+    expect(answer?.headers['cache-control']).toBe('no-store');
+    expect(answer?.body).toStrictEqual({
       error: 'invalid_request',
       error_description: 'the request has more than one Authorization header',
-      request_id: requestId,
+      request_id: answer?.headers['x-request-id'],
     });
   }
 });

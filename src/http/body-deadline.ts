@@ -1,0 +1,33 @@
+import { PassThrough, type Readable } from 'node:stream';
+import type { FastifyInstance } from 'fastify';
+import { GatewayError } from '../errors/index.js';
+import { hasBody } from './json-body.js';
+
+/**
+ * A body must arrive within `ms` of its headers, however it is dribbled: Node bounds the whole
+ * request (`requestTimeout`) but nothing bounds the body alone. The body is read through a
+ * stream that fails with a 408 when the time is up; the error handler answers it, and the
+ * connection is closed since the rest of the body will not be read.
+ */
+export function installBodyDeadline(app: FastifyInstance, ms: number): void {
+  app.addHook('preParsing', async (request, reply, payload) => {
+    if (!hasBody(request.headers)) return payload;
+    const bounded = new PassThrough();
+    const timer = setTimeout(() => {
+      void reply.header('connection', 'close');
+      bounded.destroy(
+        new GatewayError('request_timeout', `the request body was not received within ${ms} ms`),
+      );
+      payload.unpipe(bounded);
+    }, ms);
+    const stop = () => clearTimeout(timer);
+    bounded.once('end', stop).once('close', stop);
+    payload.on('error', (error) => bounded.destroy(error));
+    // Fastify listens for errors once it reads the body; a request aborted before that (its
+    // connection closed on a parse error) must not become an uncaught exception meanwhile.
+    bounded.on('error', ignore);
+    return payload.pipe(bounded) as Readable & typeof payload;
+  });
+}
+
+const ignore = (): void => undefined;
