@@ -15,13 +15,13 @@ export function installBodyDeadline(app: FastifyInstance, ms: number): void {
     const bounded = new PassThrough();
     const timer = setTimeout(() => {
       void reply.header('connection', 'close');
+      // Destroying the destination also unpipes it from the request.
       bounded.destroy(
         new GatewayError('request_timeout', `the request body was not received within ${ms} ms`),
       );
-      payload.unpipe(bounded);
     }, ms);
-    const stop = () => clearTimeout(timer);
-    bounded.once('end', stop).once('close', stop);
+    // 'close' follows both the end of the body and a destroy.
+    bounded.once('close', () => clearTimeout(timer));
     payload.on('error', (error) => bounded.destroy(error));
     // Fastify listens for errors once it reads the body; a request aborted before that (its
     // connection closed on a parse error) must not become an uncaught exception meanwhile.

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { GatewayError, invalidRequest, toWire, type WireError } from '../errors/index.js';
+import { GatewayError, invalidRequest, toWire } from '../errors/index.js';
 
 /** An error answers one request: caches must not keep it (some come before any route hook). */
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
@@ -38,12 +38,7 @@ export function frameworkErrors(
   reply: FastifyReply,
 ): void {
   void reply.header('x-request-id', request.id);
-  const known =
-    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
-      ? new GatewayError('uri_too_long', 'the request path is too long')
-      : error.code === 'FST_ERR_BAD_URL'
-        ? invalidRequest('the request path is not valid percent-encoding')
-        : undefined;
+  const known = ROUTER_ERRORS[error.code]?.();
   sendError(request, reply, known, error);
 }
 
@@ -59,7 +54,8 @@ export function clientErrorHandler(
 ): void {
   // A reset connection has no one left to answer (Node's advice for `clientError`).
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
-  const wire = toWire(fromNode(error), randomUUID());
+  const known = NODE_ERRORS[error.code ?? '']?.() ?? notHttp();
+  const wire = toWire(known, randomUUID());
   this.log.info({ code: error.code, requestId: wire.body.request_id }, wire.body.error_description);
   if (socket.writable) {
     const body = JSON.stringify(wire.body);
@@ -85,7 +81,7 @@ function sendError(
   known: GatewayError | undefined,
   original: unknown = known,
 ): void {
-  const wire: WireError = toWire(known ?? original, request.id);
+  const wire = toWire(known ?? original, request.id);
   if (wire.status >= 500) {
     request.log.error(
       { err: original, code: known?.code, detail: known?.detail },
@@ -100,14 +96,22 @@ function sendError(
     .send(wire.body);
 }
 
-/** Node's parser and timeout errors (`clientError`) in our vocabulary. */
-function fromNode(error: NodeJS.ErrnoException): GatewayError {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
-    return new GatewayError('request_timeout', 'the request was not received in time');
-  if (error.code === 'HPE_HEADER_OVERFLOW')
-    return new GatewayError('headers_too_large', 'the request headers are too large');
-  return invalidRequest('the request is not valid HTTP');
-}
+type ErrorFactory = () => GatewayError;
+
+/** The router's refusals (`frameworkErrors`) in our vocabulary; never echoing the path. */
+const ROUTER_ERRORS: Readonly<Record<string, ErrorFactory>> = {
+  FST_ERR_MAX_PARAM_LENGTH: () => new GatewayError('uri_too_long', 'the request path is too long'),
+  FST_ERR_BAD_URL: () => invalidRequest('the request path is not valid percent-encoding'),
+};
+
+/** Node's parser and timeout errors (`clientError`) in our vocabulary; the rest is bad HTTP. */
+const NODE_ERRORS: Readonly<Record<string, ErrorFactory>> = {
+  ERR_HTTP_REQUEST_TIMEOUT: () =>
+    new GatewayError('request_timeout', 'the request was not received in time'),
+  HPE_HEADER_OVERFLOW: () =>
+    new GatewayError('headers_too_large', 'the request headers are too large'),
+};
+const notHttp: ErrorFactory = () => invalidRequest('the request is not valid HTTP');
 
 /** Fastify's own client errors (body parsing, limits) in our vocabulary. */
 function fromFastify(error: FastifyError, bodyLimitBytes: number): GatewayError | undefined {

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { call, startStandardSetup, type StandardSetup } from '../support/gateway.js';
-import { dribble, type RawResponse } from '../support/raw-http.js';
+import { sendRaw, type RawResponse } from '../support/raw-http.js';
 
 /**
  * What fastify's router and Node's HTTP parser refuse (a path parameter over the router's
@@ -88,10 +88,9 @@ it('answers headers over the size limit with 431 in the gateway format and close
       fc.integer({ min: 17_000, max: 60_000 }),
       fc.constantFrom('x-filler', 'cookie', 'authorization'),
       async (size, name) => {
-        const answer = await dribble(
+        const answer = await sendRaw(
           setup.gateway.url,
-          [`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${name}: ${'a'.repeat(size)}\r\n\r\n`],
-          0,
+          `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n${name}: ${'a'.repeat(size)}\r\n\r\n`,
         );
         expectGatewayError(fromRaw(answer), 431, 'the request headers are too large');
         expect(answer?.headers.connection).toBe('close');
@@ -103,7 +102,7 @@ it('answers headers over the size limit with 431 in the gateway format and close
 
 it('answers an HTTP/1.1 request without Host with 400 in the gateway format', async () => {
   for (const path of ['/healthz', '/idp/register', '/nowhere']) {
-    const answer = await dribble(setup.gateway.url, [`GET ${path} HTTP/1.1\r\n\r\n`], 0);
+    const answer = await sendRaw(setup.gateway.url, `GET ${path} HTTP/1.1\r\n\r\n`);
     expectGatewayError(fromRaw(answer), 400, 'the request has no Host header');
   }
 });
@@ -120,7 +119,7 @@ it('answers malformed HTTP with 400 in the gateway format and closes', async () 
         'GET / HTTP/1.1\r\nHost: a\r\nBad Header: x\r\n\r\n',
       ),
       async (request) => {
-        const answer = await dribble(setup.gateway.url, [request], 0);
+        const answer = await sendRaw(setup.gateway.url, request);
         expectGatewayError(fromRaw(answer), 400, 'the request is not valid HTTP');
         expect(answer?.headers.connection).toBe('close');
       },

@@ -6,7 +6,7 @@ import {
   type StandardSetup,
   type TestGateway,
 } from '../support/gateway.js';
-import { dribble } from '../support/raw-http.js';
+import { sendRaw } from '../support/raw-http.js';
 
 /** A route that is not open admits registrations with a static initial access token only. */
 let setup: StandardSetup;
@@ -78,14 +78,11 @@ it('refuses two Authorization headers, whichever comes first, in the gateway err
     ['Bearer wrong', `Bearer ${fromEnv}`],
   ]) {
     // Raw header lines: an HTTP client library would join the two values into one header.
-    const answer = await dribble(
+    const answer = await sendRaw(
       gateway.url,
-      [
-        `POST /idp/register HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
-          `Authorization: ${first}\r\nAuthorization: ${second}\r\n` +
-          `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
-      ],
-      0,
+      `POST /idp/register HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+        `Authorization: ${first}\r\nAuthorization: ${second}\r\n` +
+        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
     expect(answer?.status).toBe(400);
     expect(answer?.headers['cache-control']).toBe('no-store');

@@ -4,7 +4,13 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
-import { dribble, openSocket, readResponse, type RawResponse } from '../support/raw-http.js';
+import {
+  dribble,
+  openSocket,
+  readResponse,
+  sendRaw,
+  type RawResponse,
+} from '../support/raw-http.js';
 
 /**
  * Slow clients are bounded: headers within `headers_ms`, a body within `body_ms` of its
@@ -101,9 +107,10 @@ describe('slow clients', () => {
           const sendingMs = gapMs * (parts.length - 1);
           const boundMs = phase === 'headers' ? HEADERS_MS : BODY_MS;
           const answer = await dribble(gateway.url, parts, gapMs);
-          // Around the bound either answer is right; nothing may come later than bound + margin.
-          if (sendingMs < boundMs - 250) expect(answer?.status).toBe(201);
-          else if (sendingMs > boundMs + 250)
+          // Timers slip on a loaded machine, so only clear cases have one right answer; around
+          // the bound either answer is right, but none may come later than bound + margin.
+          if (sendingMs <= boundMs / 2) expect(answer?.status).toBe(201);
+          else if (sendingMs >= boundMs * 1.5)
             expectTimeout(answer, phase === 'headers' ? HEADERS_LATE : BODY_LATE, boundMs);
           else expect(answer!.elapsedMs).toBeLessThan(Math.max(sendingMs, boundMs) + MARGIN_MS);
         },
@@ -122,18 +129,19 @@ describe('slow clients', () => {
       sockets.push(socket);
     }
     const opened = performance.now();
-    const closed = sockets.map((socket) => readResponse(socket, opened));
+    // Read with time origin 0, so `elapsedMs` is the moment each one was answered.
+    const closed = sockets.map((socket) => readResponse(socket, 0));
 
-    const started = performance.now();
     const fresh = await call('POST', `${gateway.url}/idp/register`, { body: JSON.parse(BODY) });
     expect(fresh.status).toBe(201);
-    expect(performance.now() - started).toBeLessThan(HEADERS_MS);
+    const servedAt = performance.now();
 
+    // Each one was answered 408 by the gateway, not left open; most of them only after the fresh
+    // client was served, which therefore did not wait for them to go.
     const answers = await Promise.all(closed);
-    for (const answer of answers) {
-      // Each one was answered 408 (or closed) by the gateway, not left open.
-      if (answer !== undefined) expect(answer.status).toBe(408);
-    }
+    expect(answers.map((answer) => answer?.status)).toStrictEqual(answers.map(() => 408));
+    const stillOpen = answers.filter((answer) => answer!.elapsedMs > servedAt).length;
+    expect(stillOpen).toBeGreaterThan(sockets.length / 2);
     expect(performance.now() - opened).toBeLessThan(Math.max(HEADERS_MS, BODY_MS) + 2 * MARGIN_MS);
     for (const socket of sockets) socket.destroy();
   }, 30_000);
@@ -146,7 +154,7 @@ describe('slow clients', () => {
       sockets.push(socket);
     }
     await sleep(50);
-    const extra = await dribble(gateway.url, [`${HEAD}\r\n${BODY}`], 0);
+    const extra = await sendRaw(gateway.url, `${HEAD}\r\n${BODY}`);
     expect(extra).toBeUndefined();
     for (const socket of sockets) socket.destroy();
     await sleep(100);

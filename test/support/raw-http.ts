@@ -43,6 +43,10 @@ export async function dribble(
   return answer;
 }
 
+/** Sends `request` as written (header lines no client library would write) and reads the answer. */
+export const sendRaw = (url: string, request: string): Promise<RawResponse | undefined> =>
+  dribble(url, [request], 0);
+
 /** The first response on `socket`, parsed once complete; undefined when it closes first. */
 export function readResponse(socket: Socket, started: number): Promise<RawResponse | undefined> {
   return new Promise((resolve) => {
