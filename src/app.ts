@@ -7,6 +7,7 @@ import { createMemoryCache, createRedisCache, sealCache, type Cache } from './ca
 import type { Gateway } from './assemble.js';
 import {
   clientErrorHandler,
+  createFailureSummary,
   createLogger,
   createMetrics,
   frameworkErrors,
@@ -16,6 +17,7 @@ import {
   installErrorHandling,
   installJsonBody,
   installRequestGuards,
+  publicBase,
   registrationRoutes,
 } from './http/index.js';
 import { createAdapter } from './mapping/index.js';
@@ -116,16 +118,19 @@ export async function buildApp(
   installJsonBody(app);
   installBodyDeadline(app, timeouts.bodyMs);
   installErrorHandling(app, config.server.bodyLimitBytes);
-  installAccessLog(app);
+  const failures = createFailureSummary(logger);
+  installAccessLog(app, failures);
   metrics.install(app);
   await app.register(healthRoutes(cache));
+  const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
   for (const route of config.routes) {
     const backend = backends.get(route.backend)!;
-    await app.register(registrationRoutes(deps, { ...route, backend }, config.server.publicUrl), {
+    await app.register(registrationRoutes(deps, { ...route, backend }, publicBaseOf), {
       prefix: route.prefix,
     });
   }
   app.addHook('onClose', async () => {
+    failures.close();
     await Promise.all(clients.map((client) => client.close()));
     await cache.close();
   });

@@ -62,6 +62,8 @@ export interface GatewayConfig {
     readonly host: string;
     readonly port: number;
     readonly publicUrl: string | undefined;
+    /** Host values URIs may be built from when there is no public URL (lower case). */
+    readonly trustedHosts: readonly string[] | undefined;
     readonly bodyLimitBytes: number;
     readonly trustProxy: boolean;
     readonly logLevel: string;
@@ -148,6 +150,7 @@ export function serverSettings(
     host: server.host,
     port: server.port,
     publicUrl: server.public_url?.replace(/\/$/, ''),
+    trustedHosts: server.trusted_hosts?.map((host) => host.toLowerCase()),
     bodyLimitBytes: server.body_limit_bytes,
     trustProxy: server.trust_proxy,
     logLevel: server.log_level,
@@ -200,6 +203,7 @@ class Resolver {
         dryRun: route.dry_run,
       };
     });
+    this.publicOrigin(file.server);
     return {
       source: this.source.file,
       sandbox: false,
@@ -228,6 +232,24 @@ class Resolver {
       routes,
       describe: this.describe,
     };
+  }
+
+  /**
+   * URIs handed to callers (`registration_client_uri`) must not come from whatever Host a
+   * request carries (`Host: evil.example/#`): either the operator says where the gateway is,
+   * or which Host values are its own.
+   */
+  private publicOrigin(server: ConfigFile['server']): void {
+    if (server.public_url === undefined && server.trusted_hosts === undefined)
+      this.problem(
+        ['server'],
+        'set public_url (how callers reach the gateway) or trusted_hosts (the Host values it answers to): URIs are never built from an unchecked Host header',
+      );
+    if (server.public_url !== undefined && server.trusted_hosts !== undefined)
+      this.problem(
+        ['server', 'trusted_hosts'],
+        'unused beside public_url, which every URI is built from; set one of the two',
+      );
   }
 
   private secret(path: (string | number)[], ref: SecretRef): string {

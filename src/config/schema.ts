@@ -13,6 +13,9 @@ const prefix = z
   .regex(/^(\/[A-Za-z0-9._~-]+)+$/, 'a path such as /idp or /tenants/a (no trailing slash)');
 const milliseconds = (fallback: number, what: string) =>
   z.number().int().positive().default(fallback).describe(`milliseconds ${what}`);
+/** `Host` as RFC 9110 §7.2 has it (a name, IPv4 or bracketed IPv6, optional port), or `:*`. */
+const TRUSTED_HOST =
+  /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?$/i;
 const url = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
 
 const backend = z.strictObject({
@@ -93,7 +96,19 @@ export const configSchema = z.strictObject({
       port: z.number().int().min(0).max(65535).default(8080),
       public_url: url
         .optional()
-        .describe('how callers reach the gateway; default: from each request'),
+        .describe('how callers reach the gateway: the base of registration_client_uri'),
+      trusted_hosts: z
+        .array(
+          z
+            .string()
+            .regex(
+              TRUSTED_HOST,
+              'a host as callers send it in Host: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+            ),
+        )
+        .min(1)
+        .optional()
+        .describe('without public_url: the Host values registration_client_uri may be built from'),
       body_limit_bytes: z.number().int().positive().max(1_048_576).default(65_536),
       trust_proxy: z.boolean().default(false),
       log_level: z

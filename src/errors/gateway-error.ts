@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'invalid_token'
   | 'not_found'
   | 'method_not_allowed'
+  | 'misdirected_request'
   | 'request_timeout'
   | 'payload_too_large'
   | 'uri_too_long'
@@ -36,6 +37,7 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   invalid_token: { status: 401, oauthError: 'invalid_token' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
+  misdirected_request: { status: 421, oauthError: 'invalid_request' },
   request_timeout: { status: 408, oauthError: 'invalid_request' },
   payload_too_large: { status: 413, oauthError: 'invalid_request' },
   uri_too_long: { status: 414, oauthError: 'invalid_request' },

@@ -1,15 +1,19 @@
 import type { FastifyInstance } from 'fastify';
+import type { FailureSummary } from './failure-summary.js';
 
 /**
  * One line per request, written when it completes, instead of fastify's two (incoming and
  * completed): logging was a measurable share of a registration's cost (README, Performance).
- * The line carries the request id like every other line of the request.
+ * The line carries the request id like every other line of the request, and for a failed
+ * request its error code: at warn for a 5xx (counted into the summary), at info otherwise.
  */
-export function installAccessLog(app: FastifyInstance): void {
+export function installAccessLog(app: FastifyInstance, failures: FailureSummary): void {
   // Declared up front so every request object keeps one shape (fastify's advice for speed).
   app.decorateRequest('principal', undefined);
   app.addHook('onResponse', async (request, reply) => {
-    request.log.info(
+    const failed = reply.statusCode >= 500;
+    if (failed) failures.count(request.failure?.code ?? 'server_error');
+    request.log[failed ? 'warn' : 'info'](
       {
         method: request.method,
         // The path only: a client may put a token in the query string, and logs keep it.
@@ -17,6 +21,7 @@ export function installAccessLog(app: FastifyInstance): void {
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
         ...(request.principal === undefined ? {} : { principal: request.principal }),
+        ...request.failure,
       },
       'request completed',
     );

@@ -14,6 +14,7 @@ const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' };
  * fastify has a request go through `clientErrorHandler`, in the same format.
  */
 export function installErrorHandling(app: FastifyInstance, bodyLimitBytes: number): void {
+  app.decorateRequest('failure', undefined);
   app.setErrorHandler((error: FastifyError | GatewayError, request, reply) => {
     sendError(
       request,
@@ -82,18 +83,37 @@ function sendError(
   original: unknown = known,
 ): void {
   const wire = toWire(known ?? original, request.id);
-  if (wire.status >= 500) {
-    request.log.error(
-      { err: original, code: known?.code, detail: known?.detail },
-      'request failed',
-    );
-  } else {
-    request.log.info({ code: known?.code, detail: known?.detail }, wire.body.error_description);
-  }
+  // The access log writes the one line of a failed request; a stack only helps with our own bugs.
+  request.failure = known === undefined ? { code: 'server_error' } : describeFailure(known);
+  if (known === undefined) request.log.error({ err: original }, 'unexpected error');
   void reply
     .code(wire.status)
     .headers({ ...NO_STORE, ...wire.headers })
     .send(wire.body);
+}
+
+/** What the logs keep of an expected failure: its code, private detail and the cause's code. */
+function describeFailure(error: GatewayError): Failure {
+  const cause = error.cause as { code?: unknown; cause?: { code?: unknown } } | undefined;
+  const causeCode = cause?.code ?? cause?.cause?.code;
+  return {
+    code: error.code,
+    ...(error.detail === undefined ? {} : { detail: error.detail }),
+    ...(typeof causeCode === 'string' ? { cause: causeCode } : {}),
+  };
+}
+
+/** A failed request as its access log line describes it; never a credential or vendor body. */
+export interface Failure {
+  readonly code: string;
+  readonly detail?: string;
+  readonly cause?: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    failure: Failure | undefined;
+  }
 }
 
 type ErrorFactory = () => GatewayError;

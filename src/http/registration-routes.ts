@@ -10,6 +10,7 @@ import {
   type PipelineDeps,
   type Route,
 } from '../pipeline/index.js';
+import type { PublicBase } from './public-base.js';
 
 /** Methods fastify serves that a registration resource does not, answered with 405 + Allow. */
 const OTHER_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT', 'POST', 'OPTIONS'] as const;
@@ -19,19 +20,20 @@ const OTHER_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT', 'POST', 'OPTIONS
  * pipeline call and the result into a status. Every response under the route carries
  * `Cache-Control: no-store` (they carry credentials, or answer a request that did).
  */
-export function registrationRoutes(
-  deps: PipelineDeps,
-  route: Route,
-  publicUrl: string | undefined,
-) {
+export function registrationRoutes(deps: PipelineDeps, route: Route, publicBaseOf: PublicBase) {
   return async (app: FastifyInstance): Promise<void> => {
+    app.decorateRequest('publicBase', undefined);
+    // Before the body is read: a request for a host this gateway does not serve goes no further.
+    app.addHook('onRequest', async (request) => {
+      request.publicBase = publicBaseOf(request);
+    });
     app.addHook('onSend', async (_request, reply) => {
       void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     });
     const call = (request: FastifyRequest): Call => ({
       route,
       authorization: request.headers.authorization,
-      publicBaseUrl: publicUrl ?? `${request.protocol}://${request.host}`,
+      publicBaseUrl: request.publicBase!,
       dryRun: request.headers['x-dry-run'] === 'true',
     });
     const clientIdOf = (request: FastifyRequest) =>
@@ -70,3 +72,10 @@ export function registrationRoutes(
 
 const describePrincipal = (principal: Principal): string =>
   principal.kind === 'open' ? 'open' : `initial_access_token:${principal.id}`;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Base of the URIs this request's answer carries, once its Host is known to be trusted. */
+    publicBase: string | undefined;
+  }
+}

@@ -37,7 +37,13 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const config: GatewayConfig = {
     source: 'built-in sandbox',
     sandbox: true,
-    server: { ...serverSettings(), host },
+    // Loopback names only: a page on another site that resolves its own name to 127.0.0.1
+    // (DNS rebinding) must not get URIs built from that name.
+    server: {
+      ...serverSettings(),
+      host,
+      trustedHosts: [...LOOPBACK_HOSTS].map((name) => `${name}:*`),
+    },
     cache: { redisUrl: undefined, readTtlSeconds: 60, commandTimeoutMs: 500 },
     tokens: { keys: [{ kid: 'sandbox', key: randomBytes(32) }], ttlSeconds: undefined },
     backends: [

@@ -197,7 +197,7 @@ function gatewayYaml(
   options: { redis: boolean; readTtl: number },
 ): string {
   const lines = [
-    'server: { log_level: info }',
+    "server: { log_level: info, trusted_hosts: ['127.0.0.1:*'] }",
     `cache: { read_ttl_seconds: ${options.readTtl}${options.redis ? ', redis_url: { env: BENCH_REDIS_URL }' : ''} }`,
     'registration_tokens: { keys: [{ kid: bench, secret: { env: RAT_KEY } }] }',
     'backends:',

@@ -26,6 +26,7 @@ routes:
     prefix: /apps
     backend: idp
     registration: { open: true }
+server: { public_url: https://dcr.example/ }
 `;
 const NO_ADMIN = VALID.replace('    admin: { token: { env: IAT } }\n', '');
 
@@ -76,7 +77,8 @@ describe('loading a gateway config', () => {
     expect(config.server).toStrictEqual({
       host: '127.0.0.1',
       port: 8080,
-      publicUrl: undefined,
+      publicUrl: 'https://dcr.example',
+      trustedHosts: undefined,
       bodyLimitBytes: 65_536,
       trustProxy: false,
       logLevel: 'info',
@@ -138,9 +140,9 @@ describe('loading a gateway config', () => {
 
   it('lets HOST, PORT and REDIS_URL override the file; empty counts as unset', () => {
     const file = write(
-      VALID.replace(
-        'backends:',
-        'server: { host: ::1, port: 7000 }\ncache: { redis_url: { env: R } }\nbackends:',
+      VALID.replace('backends:', 'cache: { redis_url: { env: R } }\nbackends:').replace(
+        'server: {',
+        'server: { host: ::1, port: 7000,',
       ),
     );
     const env = { ...ENV, R: 'redis://file:6379' };
@@ -185,18 +187,19 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     expect(problems(text)).toStrictEqual([
       'FILE:7:15: backends.idp.base_url: an absolute http(s) URL',
       'FILE:11:13: routes.apps.prefix: a path such as /idp or /tenants/a (no trailing slash)',
-      'FILE:14:1: (top level): Unrecognized key: "extra"',
+      'FILE:15:1: (top level): Unrecognized key: "extra"',
     ]);
   });
 
   it('server timeouts: headers_ms within request_ms, and positive integers', () => {
-    const server = (timeouts: string) => `server:\n  timeouts: ${timeouts}\n${VALID}`;
+    const server = (timeouts: string) =>
+      VALID.replace('server: {', `server: {\n  timeouts: ${timeouts},`);
     expect(problems(server('{ headers_ms: 5000, request_ms: 4000 }'))).toStrictEqual([
-      'FILE:2:27: server.timeouts.headers_ms: must not exceed request_ms (the whole request includes its headers)',
+      'FILE:15:27: server.timeouts.headers_ms: must not exceed request_ms (the whole request includes its headers)',
     ]);
     expect(problems(server('{ body_ms: 0, keep_alive_ms: 1.5 }'))).toStrictEqual([
-      'FILE:2:24: server.timeouts.body_ms: Too small: expected number to be >0',
-      'FILE:2:42: server.timeouts.keep_alive_ms: Invalid input: expected int, received number',
+      'FILE:15:24: server.timeouts.body_ms: Too small: expected number to be >0',
+      'FILE:15:42: server.timeouts.keep_alive_ms: Invalid input: expected int, received number',
     ]);
     const { config } = loadGateway(write(server('{ headers_ms: 1000, body_ms: 2000 }')), ENV);
     expect(config.server.timeouts).toStrictEqual({
@@ -205,6 +208,31 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       requestMs: 20_000,
       keepAliveMs: 72_000,
     });
+  });
+
+  it('neither public_url nor trusted_hosts, or both; a trusted host that is not a Host value', () => {
+    const server = (section: string) =>
+      VALID.replace('server: { public_url: https://dcr.example/ }', section);
+    expect(problems(server(''))).toStrictEqual([
+      'FILE:1:1: server: set public_url (how callers reach the gateway) or trusted_hosts (the Host values it answers to): URIs are never built from an unchecked Host header',
+    ]);
+    expect(
+      problems(server('server: { public_url: https://dcr.example, trusted_hosts: [dcr.example] }')),
+    ).toStrictEqual([
+      'FILE:14:59: server.trusted_hosts: unused beside public_url, which every URI is built from; set one of the two',
+    ]);
+    expect(problems(server("server: { trusted_hosts: ['evil.example/#', 'a:b'] }"))).toStrictEqual([
+      'FILE:14:27: server.trusted_hosts.0: a host as callers send it in Host: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+      'FILE:14:45: server.trusted_hosts.1: a host as callers send it in Host: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+    ]);
+    const { config } = loadGateway(
+      write(server("server: { trusted_hosts: [DCR.example, 'dcr.example:8443', '[::1]:*'] }")),
+      ENV,
+    );
+    expect([config.server.publicUrl, config.server.trustedHosts]).toStrictEqual([
+      undefined,
+      ['dcr.example', 'dcr.example:8443', '[::1]:*'],
+    ]);
   });
 
   it('names, secrets and the environment, all at once', () => {

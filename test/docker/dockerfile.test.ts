@@ -143,6 +143,7 @@ it('builds in a clean directory, starts, and passes its own HEALTHCHECK', async 
   writeFileSync(
     config,
     [
+      'server: { public_url: https://dcr.example }',
       'registration_tokens: { keys: [{ kid: k1, secret: { env: DCRGW_RAT_KEY } }] }',
       "backends: { idp: { mapping: rfc7591, base_url: 'http://127.0.0.1:9' } }",
       'routes: { main: { prefix: /idp, backend: idp, registration: { open: true } } }',

@@ -7,6 +7,7 @@ import {
   call,
   randomKey,
   startGateway,
+  TEST_SERVER,
   writeConfigFile,
   type TestGateway,
 } from '../support/gateway.js';
@@ -116,7 +117,7 @@ let register: string;
 beforeAll(async () => {
   fake = await startNevisFake();
   const file = writeConfigFile({
-    server: { log_level: 'debug' },
+    server: TEST_SERVER,
     registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
     backends: {
       nevis: {

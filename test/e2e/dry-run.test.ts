@@ -8,6 +8,7 @@ import {
   call,
   randomKey,
   startGateway,
+  TEST_SERVER,
   writeConfigFile,
   type TestGateway,
 } from '../support/gateway.js';
@@ -176,7 +177,7 @@ describe('X-Dry-Run on a route', () => {
   beforeAll(async () => {
     vendor = await startFakeVendor((_request, response) => json(response, 500, {}));
     const file = writeConfigFile({
-      server: { log_level: 'debug' },
+      server: TEST_SERVER,
       registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
       backends: {
         llng: {

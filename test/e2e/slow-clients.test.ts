@@ -3,7 +3,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  standardConfig,
+  startGateway,
+  TEST_SERVER,
+  type TestGateway,
+} from '../support/gateway.js';
 import {
   dribble,
   openSocket,
@@ -33,7 +39,7 @@ beforeAll(async () => {
       routes: { main: { prefix: '/idp', backend: 'std' } },
       extra: {
         server: {
-          log_level: 'debug',
+          ...TEST_SERVER,
           timeouts: { headers_ms: HEADERS_MS, body_ms: BODY_MS, request_ms: 1_500 },
           max_connections: MAX_CONNECTIONS,
         },

@@ -70,7 +70,7 @@ export function standardConfig(options: {
     ]),
   );
   const config = {
-    server: { log_level: 'debug' },
+    server: TEST_SERVER,
     cache: {
       ...(options.redis ? { redis_url: { env: 'TEST_REDIS_URL' } } : {}),
       ...(options.readTtlSeconds === undefined ? {} : { read_ttl_seconds: options.readTtlSeconds }),
@@ -86,6 +86,12 @@ export function standardConfig(options: {
   if (options.redis) env.TEST_REDIS_URL = options.redis;
   return { file: writeConfigFile(config), env };
 }
+
+/**
+ * The server section of test configs: they listen on a port the system picks, on loopback,
+ * so the Host values are known up to the port.
+ */
+export const TEST_SERVER = { log_level: 'debug', trusted_hosts: ['127.0.0.1:*'] };
 
 /** Writes a gateway config as `gateway.yaml` into `dir` (a new one by default). */
 export function writeConfigFile(
