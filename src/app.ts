@@ -8,6 +8,7 @@ import type { Gateway } from './assemble.js';
 import {
   clientErrorHandler,
   createFailureSummary,
+  describeError,
   createLogger,
   createMetrics,
   frameworkErrors,
@@ -74,7 +75,7 @@ export async function buildApp(
             logger.warn({ backend: id, clientId }, 'removed a partially created client');
           else
             logger.error(
-              { backend: id, clientId, err: error },
+              { backend: id, clientId, ...describeError(error) },
               'could not delete a partially created client; remove it by hand',
             );
         },

@@ -92,6 +92,14 @@ function sendError(
     .send(wire.body);
 }
 
+/**
+ * An error as a log line's fields: an expected failure by its code and detail, anything else
+ * (a bug of ours) with its stack.
+ */
+export function describeError(error: unknown): Failure | { err: unknown } {
+  return error instanceof GatewayError ? describeFailure(error) : { err: error };
+}
+
 /** What the logs keep of an expected failure: its code, private detail and the cause's code. */
 function describeFailure(error: GatewayError): Failure {
   const cause = error.cause as { code?: unknown; cause?: { code?: unknown } } | undefined;

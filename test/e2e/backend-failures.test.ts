@@ -1,6 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { startFakeVendor, json, type FakeVendor } from '../support/fake-vendor.js';
+import { asBackend, startFakeVendor, json, type FakeVendor } from '../support/fake-vendor.js';
 import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -10,18 +9,6 @@ import { call, standardConfig, startGateway, type TestGateway } from '../support
 const cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const step of cleanup.splice(0).reverse()) await step();
-});
-
-const asBackend = (baseUrl: string): StandardBackend => ({
-  baseUrl,
-  initialAccessToken: 'iat-for-fake',
-  capabilities: {
-    grant_types: ['authorization_code'],
-    response_types: ['code'],
-    token_endpoint_auth_methods: ['client_secret_basic'],
-    scopes: ['openid'],
-  },
-  close: async () => undefined,
 });
 
 async function gatewayFor(

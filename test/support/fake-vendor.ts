@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -53,3 +54,16 @@ export async function startFakeVendor(
 export function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
 }
+
+/** A fake vendor as a backend of `standardConfig`, with the narrowest usable capabilities. */
+export const asBackend = (baseUrl: string): StandardBackend => ({
+  baseUrl,
+  initialAccessToken: 'iat-for-fake',
+  capabilities: {
+    grant_types: ['authorization_code'],
+    response_types: ['code'],
+    token_endpoint_auth_methods: ['client_secret_basic'],
+    scopes: ['openid'],
+  },
+  close: async () => undefined,
+});
