@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import type { Logger } from 'pino';
 import { createRegistrationTokens } from './auth/index.js';
 import { createBackendClient } from './backends/index.js';
@@ -112,9 +117,7 @@ export async function buildApp(
     clientErrorHandler,
   });
   app.server.maxConnections = config.server.maxConnections;
-  app.addHook('onRequest', async (request, reply) => {
-    void reply.header('x-request-id', request.id);
-  });
+  app.addHook('onRequest', sendRequestId);
   installRequestGuards(app);
   installJsonBody(app);
   installBodyDeadline(app, timeouts.bodyMs);
@@ -122,6 +125,13 @@ export async function buildApp(
   const failures = createFailureSummary(logger);
   installAccessLog(app, failures);
   metrics.install(app);
+  app.decorate('metricsApp', undefined);
+  if (config.metrics.listener === undefined) {
+    await app.register(metrics.routes(config.metrics.token));
+  } else {
+    app.metricsApp = await metricsListener(logger, metrics.routes(config.metrics.token));
+    app.addHook('onClose', () => app.metricsApp!.close());
+  }
   await app.register(healthRoutes(cache));
   const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
   for (const route of config.routes) {
@@ -137,3 +147,23 @@ export async function buildApp(
   });
   return app;
 }
+
+/** A second, minimal server for `/metrics` only, with the gateway's error answers. */
+async function metricsListener(
+  logger: Logger,
+  routes: (app: FastifyInstance) => Promise<void>,
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    disableRequestLogging: true,
+  });
+  app.addHook('onRequest', sendRequestId);
+  installErrorHandling(app, 0);
+  await app.register(routes);
+  return app;
+}
+
+const sendRequestId = async (request: FastifyRequest, reply: FastifyReply) => {
+  void reply.header('x-request-id', request.id);
+};

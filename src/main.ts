@@ -70,8 +70,14 @@ async function serve(configFile: string | undefined): Promise<number> {
   const logger = createLogger(process.env.LOG_LEVEL ?? config.server.logLevel);
   const app = await buildApp(gateway, { logger });
   const address = await app.listen({ host: config.server.host, port: config.server.port });
+  const metricsAddress = await app.metricsApp?.listen(config.metrics.listener);
   logger.info(
-    { address, config: config.source, routes: config.routes.map((route) => route.prefix) },
+    {
+      address,
+      metrics: metricsAddress ?? `${address}/metrics`,
+      config: config.source,
+      routes: config.routes.map((route) => route.prefix),
+    },
     'dcr-gateway ready',
   );
   if (sandbox !== undefined) {

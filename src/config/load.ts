@@ -53,6 +53,19 @@ export interface InboundTimeouts {
   readonly keepAliveMs: number;
 }
 
+/** Where `/metrics` is served, and the bearer token it requires. */
+export interface MetricsSettings {
+  /** A listener of its own; on the main listener when undefined. */
+  readonly listener: { readonly host: string; readonly port: number } | undefined;
+  readonly token: string | undefined;
+}
+
+/** The default: `/metrics` on the main listener, open. */
+export const OPEN_METRICS: MetricsSettings = Object.freeze({
+  listener: undefined,
+  token: undefined,
+});
+
 /** The gateway config after validation: secrets read, names resolved. */
 export interface GatewayConfig {
   /** The file it came from, or `built-in sandbox`. */
@@ -76,6 +89,7 @@ export interface GatewayConfig {
     readonly commandTimeoutMs: number;
   };
   readonly tokens: { readonly keys: readonly TokenKey[]; readonly ttlSeconds: number | undefined };
+  readonly metrics: MetricsSettings;
   readonly backends: readonly ResolvedBackend[];
   readonly routes: readonly ResolvedRoute[];
   /** A problem with the value at `path`, as `file:line:col: path: message`. */
@@ -227,6 +241,13 @@ class Resolver {
           };
         }),
         ttlSeconds: file.registration_tokens.ttl_seconds,
+      },
+      metrics: {
+        listener:
+          file.metrics.port === undefined
+            ? undefined
+            : { host: file.metrics.host, port: file.metrics.port },
+        token: file.metrics.token && this.secret(['metrics', 'token'], file.metrics.token),
       },
       backends,
       routes,

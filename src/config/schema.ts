@@ -147,6 +147,20 @@ export const configSchema = z.strictObject({
       command_timeout_ms: z.number().int().positive().default(500),
     })
     .default({ read_ttl_seconds: 60, command_timeout_ms: 500 }),
+  metrics: z
+    .strictObject({
+      host: z.string().default('127.0.0.1'),
+      port: z
+        .number()
+        .int()
+        .min(0)
+        .max(65535)
+        .optional()
+        .describe('serve /metrics on a listener of its own at host:port, not on the main one'),
+      token: secretRef.optional().describe('a bearer token /metrics then requires'),
+    })
+    .prefault({})
+    .describe('by default /metrics is served on the main listener to anyone'),
   registration_tokens: z.strictObject({
     keys: z
       .array(

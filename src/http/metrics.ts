@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify';
+import { invalidToken, missingToken } from '../errors/index.js';
+import { sameSecret } from '../lib/crypto.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Observes one vendor call; handed to the backend layer so it needs no metrics library. */
@@ -10,8 +12,10 @@ export type BackendObserver = (
 ) => void;
 
 export interface Metrics {
-  /** Adds the timing hook to every route of `app` and serves `/metrics`. */
+  /** Adds the timing hook to every route of `app`. */
   install(app: FastifyInstance): void;
+  /** `GET /metrics`, behind `Authorization: Bearer <token>` when a token is given. */
+  routes(token: string | undefined): (app: FastifyInstance) => Promise<void>;
   readonly observeBackend: BackendObserver;
   /** Counts one compensation of a failed create: `removed`, or `failed` (an orphan was left). */
   countCompensation(backend: string, outcome: 'removed' | 'failed'): void;
@@ -70,10 +74,26 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
           reply.elapsedTime / 1000,
         );
       });
-      app.get('/metrics', async (_request, reply) => {
+    },
+    routes: (token) => async (app) => {
+      app.get('/metrics', async (request, reply) => {
+        if (token !== undefined) checkToken(request.headers.authorization, token);
         void reply.type(registry.contentType);
         return registry.metrics();
       });
     },
   };
+}
+
+function checkToken(authorization: string | undefined, token: string): void {
+  const match = authorization === undefined ? null : /^Bearer +(\S+) *$/i.exec(authorization);
+  if (match === null) throw missingToken();
+  if (!sameSecret(match[1]!, token)) throw invalidToken();
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Serves `/metrics` when it has a listener of its own; the caller listens and closes it. */
+    metricsApp: FastifyInstance | undefined;
+  }
 }

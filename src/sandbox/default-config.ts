@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import {
   applyEnv,
   BUNDLED_MAPPINGS,
+  OPEN_METRICS,
   serverSettings,
   type Env,
   type GatewayConfig,
@@ -46,6 +47,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
     },
     cache: { redisUrl: undefined, readTtlSeconds: 60, commandTimeoutMs: 500 },
     tokens: { keys: [{ kid: 'sandbox', key: randomBytes(32) }], ttlSeconds: undefined },
+    metrics: OPEN_METRICS,
     backends: [
       {
         id: 'sandbox-standard',

@@ -85,6 +85,7 @@ describe('loading a gateway config', () => {
       timeouts: { headersMs: 10_000, bodyMs: 10_000, requestMs: 20_000, keepAliveMs: 72_000 },
       maxConnections: 4096,
     });
+    expect(config.metrics).toStrictEqual({ listener: undefined, token: undefined });
     expect(config.cache).toStrictEqual({
       redisUrl: undefined,
       readTtlSeconds: 60,

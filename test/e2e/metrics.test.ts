@@ -1,5 +1,14 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { call, startStandardSetup, type StandardSetup } from '../support/gateway.js';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
+import {
+  call,
+  standardConfig,
+  startGateway,
+  startStandardSetup,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 
 /** `/metrics` speaks Prometheus text and counts gateway requests and vendor calls. */
 let setup: StandardSetup;
@@ -28,4 +37,60 @@ it('counts requests by route pattern and vendor calls by mapping call', async ()
   );
   expect(metrics.text).toMatch(/^process_resident_memory_bytes \d+/m);
   expect(metrics.text).not.toContain(created.body.client_id); // no per-client label cardinality
+});
+
+describe('/metrics on a listener of its own, behind a bearer token', () => {
+  const METRICS_TOKEN = 'metrics-token-4f9a1c';
+  let backend: StandardBackend;
+  let gateway: TestGateway;
+  beforeAll(async () => {
+    backend = await startStandardBackend();
+    const fixture = standardConfig({
+      backends: { std: backend },
+      routes: { main: { prefix: '/idp', backend: 'std' } },
+      extra: { metrics: { port: 0, token: { env: 'METRICS_TOKEN' } } },
+    });
+    gateway = await startGateway({ ...fixture, env: { ...fixture.env, METRICS_TOKEN } });
+  });
+  afterAll(async () => {
+    await gateway?.close();
+    await backend?.close();
+  });
+
+  it('is not on the main listener', async () => {
+    expect(gateway.metricsUrl).not.toBe(gateway.url);
+    const main = await call('GET', `${gateway.url}/metrics`, { token: METRICS_TOKEN });
+    expect([main.status, main.body.error]).toStrictEqual([404, 'not_found']);
+  });
+
+  it('answers only the exact token; anything else gets 401 in the gateway format', async () => {
+    const near = fc.oneof(
+      fc.constantFrom(METRICS_TOKEN.slice(0, -1), `${METRICS_TOKEN}x`, METRICS_TOKEN.toUpperCase()),
+      fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 40 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.option(near, { nil: undefined }), async (token) => {
+        fc.pre(token !== METRICS_TOKEN);
+        const headers: Record<string, string> =
+          token === undefined ? {} : { authorization: `Bearer ${token}` };
+        const response = await fetch(`${gateway.metricsUrl}/metrics`, { headers });
+        expect(response.status).toBe(401);
+        const body = (await response.json()) as Record<string, string>;
+        expect(body).toStrictEqual({
+          error: body.error === 'invalid_token' ? 'invalid_token' : 'invalid_request',
+          error_description:
+            body.error === 'invalid_token'
+              ? 'the access token is invalid'
+              : 'a bearer token is required',
+          request_id: response.headers.get('x-request-id'),
+        });
+        expect(response.headers.get('www-authenticate')).toMatch(/^Bearer/);
+      }),
+      { numRuns: 60 },
+    );
+    const granted = await call('GET', `${gateway.metricsUrl}/metrics`, { token: METRICS_TOKEN });
+    expect(granted.status).toBe(200);
+    expect(granted.text).toMatch(/^dcrgw_cache_up 1$/m);
+    expect(gateway.logs.join('\n')).not.toContain(METRICS_TOKEN);
+  });
 });

@@ -12,6 +12,8 @@ import { startStandardBackend, type StandardBackend } from '../../src/sandbox/st
 
 export interface TestGateway {
   readonly url: string;
+  /** Where `/metrics` is served: `url`, or the metrics listener's own address. */
+  readonly metricsUrl: string;
   readonly app: FastifyInstance;
   /** Every log line the gateway wrote, raw. */
   readonly logs: string[];
@@ -123,13 +125,15 @@ export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
   });
   const app = await buildApp(gateway, { logger: createLogger('debug', sink) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  let metricsUrl = url;
   try {
+    if (app.metricsApp) metricsUrl = await app.metricsApp.listen({ host: '127.0.0.1', port: 0 });
     await untilReady(url);
   } catch (error) {
     await app.close();
     throw error;
   }
-  return { url, app, logs, close: () => app.close() };
+  return { url, metricsUrl, app, logs, close: () => app.close() };
 }
 
 async function untilReady(url: string): Promise<void> {
