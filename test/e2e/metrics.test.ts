@@ -1,10 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 import {
   call,
-  standardConfig,
-  startGateway,
   startStandardSetup,
   type StandardSetup,
   type TestGateway,
@@ -41,21 +38,16 @@ it('counts requests by route pattern and vendor calls by mapping call', async ()
 
 describe('/metrics on a listener of its own, behind a bearer token', () => {
   const METRICS_TOKEN = 'metrics-token-4f9a1c';
-  let backend: StandardBackend;
   let gateway: TestGateway;
+  let metricsSetup: StandardSetup;
   beforeAll(async () => {
-    backend = await startStandardBackend();
-    const fixture = standardConfig({
-      backends: { std: backend },
-      routes: { main: { prefix: '/idp', backend: 'std' } },
+    metricsSetup = await startStandardSetup({
       extra: { metrics: { port: 0, token: { env: 'METRICS_TOKEN' } } },
+      env: { METRICS_TOKEN },
     });
-    gateway = await startGateway({ ...fixture, env: { ...fixture.env, METRICS_TOKEN } });
+    gateway = metricsSetup.gateway;
   });
-  afterAll(async () => {
-    await gateway?.close();
-    await backend?.close();
-  });
+  afterAll(() => metricsSetup?.close());
 
   it('is not on the main listener', async () => {
     expect(gateway.metricsUrl).not.toBe(gateway.url);

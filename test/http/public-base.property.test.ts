@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
-import { standardConfig, startGateway, TEST_SERVER, type TestGateway } from '../support/gateway.js';
+import {
+  startStandardSetup,
+  TEST_SERVER,
+  type StandardSetup,
+  type TestGateway,
+} from '../support/gateway.js';
 
 const TRUSTED = ['dcr.example', 'api.dcr.example:8443', '127.0.0.1:*', '[::1]:*'];
 
@@ -47,23 +51,16 @@ const hostHeader = fc.oneof(
   fc.string({ unit: fc.constantFrom(...'ad.e:[]/#@?1x9 %'.split('')), maxLength: 20 }),
 );
 
-let backend: StandardBackend;
+let setup: StandardSetup;
 let gateway: TestGateway;
 
 beforeAll(async () => {
-  backend = await startStandardBackend();
-  const fixture = standardConfig({
-    backends: { std: backend },
-    routes: { main: { prefix: '/idp', backend: 'std' } },
+  setup = await startStandardSetup({
     extra: { server: { ...TEST_SERVER, trusted_hosts: TRUSTED } },
   });
-  gateway = await startGateway(fixture);
+  gateway = setup.gateway;
 });
-
-afterAll(async () => {
-  await gateway?.close();
-  await backend?.close();
-});
+afterAll(() => setup?.close());
 
 /** How many registrations reached the vendor, from the gateway's own metrics. */
 async function vendorRegistrations(): Promise<number> {

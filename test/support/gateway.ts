@@ -190,6 +190,8 @@ export async function startStandardSetup(
     ttlSeconds?: number;
     readTtlSeconds?: number;
     env?: Record<string, string>;
+    /** Top-level config sections, e.g. `{ metrics: {...} }` (replacing any of the same name). */
+    extra?: Record<string, unknown>;
   } = {},
 ): Promise<StandardSetup> {
   const backend = await startStandardBackend();
@@ -200,6 +202,7 @@ export async function startStandardSetup(
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
     ...(options.readTtlSeconds === undefined ? {} : { readTtlSeconds: options.readTtlSeconds }),
+    ...(options.extra === undefined ? {} : { extra: options.extra }),
   });
   const fixture = { ...configured, env: { ...configured.env, ...options.env } };
   const gateway = await startGateway(fixture);
