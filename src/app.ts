@@ -26,6 +26,8 @@ import {
   publicBase,
   registrationRoutes,
 } from './http/index.js';
+import { createOutboundPolicy, type HostLookup } from './lib/outbound-url.js';
+import { boundedLookup, systemLookup } from './lib/system-lookup.js';
 import { createAdapter } from './mapping/index.js';
 import type { Backend, PipelineDeps } from './pipeline/index.js';
 
@@ -34,7 +36,17 @@ export interface AppOptions {
   readonly logger?: Logger;
   /** Defaults to Redis when the config names one, in-memory otherwise. */
   readonly cache?: Cache;
+  /** Resolves the hosts of URLs the IdP may fetch; defaults to the system resolver. */
+  readonly lookup?: HostLookup;
 }
+
+/**
+ * Host lookups outstanding at once, gateway-wide; more are refused as unresolved. `dns.lookup`
+ * holds one of libuv's threads until the resolver answers, even after the policy gave up on it,
+ * so slow names sent by callers could otherwise queue up without bound in front of every other
+ * lookup. Above the 10 names one request may look up, so one request is never refused by it.
+ */
+const MAX_PENDING_LOOKUPS = 16;
 
 /**
  * Builds the gateway from a checked config and its compiled mappings: one backend client and
@@ -134,9 +146,11 @@ export async function buildApp(
   }
   await app.register(healthRoutes(cache));
   const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
+  const lookup = boundedLookup(options.lookup ?? systemLookup, MAX_PENDING_LOOKUPS);
   for (const route of config.routes) {
     const backend = backends.get(route.backend)!;
-    await app.register(registrationRoutes(deps, { ...route, backend }, publicBaseOf), {
+    const outbound = createOutboundPolicy({ ...route.outboundUrls, lookup });
+    await app.register(registrationRoutes(deps, { ...route, backend, outbound }, publicBaseOf), {
       prefix: route.prefix,
     });
   }

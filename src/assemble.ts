@@ -4,7 +4,7 @@ import {
   type GatewayConfig,
   type ResolvedBackend,
 } from './config/load.js';
-import type { Capabilities } from './dcr/index.js';
+import { CLIENT_METADATA, type Capabilities } from './dcr/index.js';
 import { FileError } from './lib/yaml-source.js';
 import { loadMapping, type CompiledMapping } from './mapping/index.js';
 
@@ -61,9 +61,20 @@ export function assemble(config: GatewayConfig, earlier: readonly string[] = [])
     checkAdmin(backend.mapping, backend.section, (path, message) =>
       problems.push(config.describe(['backends', backends[index]!.section.id, ...path], message)),
     );
+  for (const route of config.routes)
+    for (const key of Object.keys(route.outboundUrls.allowHosts ?? {}))
+      if (key !== '*' && !FETCHED.includes(key))
+        problems.push(
+          config.describe(
+            ['routes', route.id, 'outbound_urls', 'allow_hosts', key],
+            `expected * or a member the IdP may fetch: ${FETCHED.join(', ')}`,
+          ),
+        );
   if (problems.length > 0) throw new FileError(problems.join('\n'));
   return { config, backends };
 }
+
+const FETCHED = Object.keys(CLIENT_METADATA).filter((name) => CLIENT_METADATA[name]!.fetched);
 
 type Report = (path: readonly (string | number)[], message: string) => void;
 

@@ -6,6 +6,8 @@ import { buildApp } from './app.js';
 import { assemble, loadGateway, type Gateway } from './assemble.js';
 import { BUNDLED_MAPPINGS } from './config/load.js';
 import { GatewayError } from './errors/index.js';
+import { createOutboundPolicy } from './lib/outbound-url.js';
+import { systemLookup } from './lib/system-lookup.js';
 import { FileError } from './lib/yaml-source.js';
 import { createLogger } from './http/index.js';
 import { loadMapping, type OperationName } from './mapping/index.js';
@@ -170,6 +172,8 @@ async function dryRun(
     mapping,
     params,
     operation: operation as OperationName,
+    // A configured route's default: the URLs the IdP would fetch are checked as they would be.
+    outbound: createOutboundPolicy({ lookup: systemLookup }),
     ...(options.metadata === undefined ? {} : { body: readJson(options.metadata) }),
     ...(options['client-id'] === undefined ? {} : { clientId: options['client-id'] }),
     ...(options.state === undefined

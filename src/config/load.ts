@@ -5,8 +5,15 @@ import type { RegistrationAccess, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
 import type { RegistrationMode } from '../dcr/index.js';
 import { sha256 } from '../lib/crypto.js';
+import { parsePattern, type OutboundPolicyOptions } from '../lib/outbound-url.js';
 import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml-source.js';
-import { configSchema, type BackendSection, type ConfigFile, type SecretRef } from './schema.js';
+import {
+  configSchema,
+  type BackendSection,
+  type ConfigFile,
+  type OutboundUrlsSection,
+  type SecretRef,
+} from './schema.js';
 
 /** Capability lists a backend section narrows its mapping's to. */
 export interface CapabilityNarrowing {
@@ -36,6 +43,9 @@ export interface ResolvedBackend {
   readonly capabilities: CapabilityNarrowing | undefined;
 }
 
+/** A route's `outbound_urls`: its outbound-URL policy, less the resolver the app supplies. */
+export type OutboundUrlSettings = Omit<OutboundPolicyOptions, 'lookup'>;
+
 export interface ResolvedRoute {
   readonly id: string;
   readonly prefix: string;
@@ -43,6 +53,7 @@ export interface ResolvedRoute {
   readonly access: RegistrationAccess;
   readonly registration: RegistrationMode;
   readonly dryRun: boolean;
+  readonly outboundUrls: OutboundUrlSettings;
 }
 
 /** How long a client may take to send its request (server.timeouts). */
@@ -215,6 +226,7 @@ class Resolver {
         access: this.access(id, route.registration),
         registration: route.registration_policy,
         dryRun: route.dry_run,
+        outboundUrls: this.outboundUrls(id, route.outbound_urls),
       };
     });
     this.publicOrigin(file.server);
@@ -314,6 +326,29 @@ class Resolver {
           ? Buffer.from(entry.sha256, 'hex')
           : sha256(this.secret([...path, index], entry)),
       ),
+    };
+  }
+
+  private outboundUrls(id: string, section: OutboundUrlsSection): OutboundUrlSettings {
+    const path = ['routes', id, 'outbound_urls'];
+    const check = (at: (string | number)[], patterns: readonly string[]) =>
+      patterns.forEach((pattern, index) => {
+        try {
+          parsePattern(pattern);
+        } catch (error) {
+          this.problem([...path, ...at, index], (error as Error).message);
+        }
+      });
+    check(['deny_hosts'], section.deny_hosts);
+    for (const [key, patterns] of Object.entries(section.allow_hosts ?? {}))
+      check(['allow_hosts', key], patterns);
+    return {
+      allowLoopback: section.allow_loopback,
+      allowPrivate: section.allow_private,
+      ...(section.allow_hosts === undefined ? {} : { allowHosts: section.allow_hosts }),
+      denyHosts: section.deny_hosts,
+      resolveTimeoutMs: section.resolve_timeout_ms,
+      unresolvable: section.unresolvable,
     };
   }
 

@@ -73,6 +73,40 @@ const registration = z.union(
   { error: 'expected { open: true } or { initial_access_tokens: [...] }' },
 );
 
+/** `app.example`, `*.app.example` (names below it) or an IP address, checked again at start. */
+const hostPattern = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9.:[\]-]+$/, 'a host name, an IP address or *.domain');
+
+const outboundUrls = z
+  .strictObject({
+    allow_loopback: z
+      .boolean()
+      .default(false)
+      .describe('accept loopback addresses and localhost names, over http or https'),
+    allow_private: z
+      .boolean()
+      .default(false)
+      .describe('accept RFC 1918, CGNAT (100.64/10), IPv6 ULA and site-local addresses'),
+    allow_hosts: z
+      .record(z.string().min(1), z.array(hostPattern).min(1))
+      .optional()
+      .describe(
+        'per metadata member (jwks_uri, logo_uri covering logo_uri#fr, ...) or * for the others: the only hosts accepted',
+      ),
+    deny_hosts: z.array(hostPattern).default([]).describe('hosts refused in every member'),
+    resolve_timeout_ms: milliseconds(1_000, 'a request waits for its host lookups (run at once)'),
+    unresolvable: z
+      .enum(['refuse', 'accept'])
+      .default('refuse')
+      .describe(
+        'a host that does not resolve in time: refuse, or accept where the IdP shares the gateway resolver',
+      ),
+  })
+  .prefault({})
+  .describe('URLs the IdP may fetch (jwks_uri, sector_identifier_uri, logo_uri, ...)');
+export type OutboundUrlsSection = z.infer<typeof outboundUrls>;
+
 const route = z.strictObject({
   prefix,
   backend: id,
@@ -87,6 +121,7 @@ const route = z.strictObject({
     .boolean()
     .default(false)
     .describe('answer requests with X-Dry-Run: true with the vendor requests, sending none'),
+  outbound_urls: outboundUrls,
 });
 
 export const configSchema = z.strictObject({

@@ -1,3 +1,4 @@
+export * from './fetched-urls.js';
 export * from './metadata.js';
 export * from './normalize.js';
 export * from './policy.js';

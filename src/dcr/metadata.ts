@@ -30,6 +30,11 @@ export interface FieldSpec {
   readonly values?: readonly string[];
   /** `""` is read as the member left out (real clients send it for "no particular value"). */
   readonly emptyIsAbsent?: boolean;
+  /**
+   * A URL the IdP may fetch itself (keys, sector identifiers, request objects, logout calls,
+   * logos it proxies or checks), so it goes through the route's outbound-URL policy.
+   */
+  readonly fetched?: boolean;
 }
 
 /** A decoded metadata document: standard names (and `name#tag` variants) to JSON values. */
@@ -45,19 +50,19 @@ export const CLIENT_METADATA: Readonly<Record<string, FieldSpec>> = Object.freez
   grant_types: { kind: 'string_list' },
   response_types: { kind: 'string_list' },
   client_name: { kind: 'string', localizable: true },
-  client_uri: { kind: 'web_uri', localizable: true },
-  logo_uri: { kind: 'web_uri', localizable: true },
-  tos_uri: { kind: 'web_uri', localizable: true },
-  policy_uri: { kind: 'web_uri', localizable: true },
+  client_uri: { kind: 'web_uri', localizable: true, fetched: true },
+  logo_uri: { kind: 'web_uri', localizable: true, fetched: true },
+  tos_uri: { kind: 'web_uri', localizable: true, fetched: true },
+  policy_uri: { kind: 'web_uri', localizable: true, fetched: true },
   // MCP Inspector and Gemini CLI register `scope: ""`: no scope requested, the server's default.
   scope: { kind: 'string', emptyIsAbsent: true },
   contacts: { kind: 'email_list' },
-  jwks_uri: { kind: 'web_uri' },
+  jwks_uri: { kind: 'web_uri', fetched: true },
   jwks: { kind: 'jwks' },
   software_id: { kind: 'string' },
   software_version: { kind: 'string' },
   application_type: { kind: 'string', values: ['web', 'native'] },
-  sector_identifier_uri: { kind: 'https_uri' },
+  sector_identifier_uri: { kind: 'https_uri', fetched: true },
   subject_type: { kind: 'string', values: ['public', 'pairwise'] },
   id_token_signed_response_alg: { kind: 'jws_alg' },
   id_token_encrypted_response_alg: { kind: 'jwe_alg' },
@@ -75,12 +80,12 @@ export const CLIENT_METADATA: Readonly<Record<string, FieldSpec>> = Object.freez
   default_max_age: { kind: 'non_negative_integer' },
   require_auth_time: { kind: 'boolean' },
   default_acr_values: { kind: 'string_list' },
-  initiate_login_uri: { kind: 'https_uri' },
-  request_uris: { kind: 'uri_list' },
+  initiate_login_uri: { kind: 'https_uri', fetched: true },
+  request_uris: { kind: 'uri_list', fetched: true },
   post_logout_redirect_uris: { kind: 'redirect_uri_list' },
   frontchannel_logout_uri: { kind: 'web_uri' },
   frontchannel_logout_session_required: { kind: 'boolean' },
-  backchannel_logout_uri: { kind: 'web_uri' },
+  backchannel_logout_uri: { kind: 'web_uri', fetched: true },
   backchannel_logout_session_required: { kind: 'boolean' },
   tls_client_auth_subject_dn: { kind: 'string' },
   tls_client_auth_san_dns: { kind: 'string' },

@@ -5,8 +5,9 @@ import {
   type OperationName,
   type VendorRequest,
 } from '../mapping/index.js';
+import type { OutboundPolicy } from '../lib/outbound-url.js';
 import type { Backend, Call } from './context.js';
-import { applyRoutePolicy, parseMetadata } from './steps.js';
+import { applyRoutePolicy, checkOutboundUrls, parseMetadata } from './steps.js';
 
 /** The route allows dry runs and the caller asked for one. */
 export const wantsDryRun = (call: Call): boolean => call.route.dryRun && call.dryRun === true;
@@ -77,6 +78,8 @@ export interface OfflineDryRun {
   readonly operation: OperationName;
   /** The request body, for create and update: validated and put through the policy first. */
   readonly body?: unknown;
+  /** The outbound-URL policy the body's fetched URLs go through (a route's default one). */
+  readonly outbound: OutboundPolicy;
   readonly clientId?: string;
   readonly state?: Readonly<Record<string, unknown>>;
 }
@@ -84,7 +87,8 @@ export interface OfflineDryRun {
 /**
  * The vendor requests a backend using `mapping` would be sent, offline: the body goes through
  * the same validation and policy as on a route (in its default substitute mode, with the
- * mapping's capabilities), and nothing is sent anywhere.
+ * mapping's capabilities, and `outbound` for the URLs the IdP would fetch), and nothing is sent
+ * to a vendor.
  */
 export async function dryRunOffline(input: OfflineDryRun): Promise<DryRunAnswer> {
   const backend: Backend = {
@@ -95,10 +99,10 @@ export async function dryRunOffline(input: OfflineDryRun): Promise<DryRunAnswer>
       send: () => Promise.reject(new Error('a dry run sends nothing')),
     }),
   };
-  const route = { registration: 'substitute' } as const;
+  const route = { registration: 'substitute', outbound: input.outbound } as const;
   const metadata =
     input.operation === 'create' || input.operation === 'update'
-      ? applyRoutePolicy(route, backend, parseMetadata(input.body))
+      ? await checkOutboundUrls(route, applyRoutePolicy(route, backend, parseMetadata(input.body)))
       : undefined;
   const run = await backend.adapter.dryRun(input.operation, {
     ...(metadata === undefined ? {} : { metadata }),

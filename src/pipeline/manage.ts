@@ -6,7 +6,13 @@ import { sameSecret } from '../lib/crypto.js';
 import type { Outcome } from '../mapping/index.js';
 import type { Backend, Call, PipelineDeps } from './context.js';
 import { clientResponse, type ClientResponse } from './respond.js';
-import { applyRoutePolicy, issueToken, normalize, parseMetadata } from './steps.js';
+import {
+  applyRoutePolicy,
+  checkOutboundUrls,
+  issueToken,
+  normalize,
+  parseMetadata,
+} from './steps.js';
 
 interface Managed {
   readonly grant: RegistrationGrant;
@@ -94,7 +100,10 @@ export async function update(
 ): Promise<ClientResponse> {
   let managed = await authorize(deps, call, clientId);
   const { clientSecret } = checkUpdateBody(body, clientId);
-  const metadata = applyRoutePolicy(call.route, managed.backend, parseMetadata(body));
+  const metadata = await checkOutboundUrls(
+    call.route,
+    applyRoutePolicy(call.route, managed.backend, parseMetadata(body)),
+  );
   if (clientSecret !== undefined) {
     const now = await current(deps, managed);
     if (!sameSecret(clientSecret, now.client.client_secret)) {

@@ -2,7 +2,14 @@ import type { Principal } from '../auth/index.js';
 import type { Call, PipelineDeps } from './context.js';
 import { clientResponse, type ClientResponse } from './respond.js';
 import { dryRunAnswer, wantsDryRun, type DryRunAnswer } from './dry-run.js';
-import { applyRoutePolicy, authenticate, issueToken, normalize, parseMetadata } from './steps.js';
+import {
+  applyRoutePolicy,
+  authenticate,
+  checkOutboundUrls,
+  issueToken,
+  normalize,
+  parseMetadata,
+} from './steps.js';
 
 export interface Registered {
   readonly principal: Principal;
@@ -12,15 +19,18 @@ export interface Registered {
 }
 
 /**
- * RFC 7591 registration: authenticate → parseMetadata → applyPolicy → adapter.create →
- * normalize → issueToken → respond. The last three run inside the adapter's create, so a
- * failure in any of them removes the vendor's client again.
+ * RFC 7591 registration: authenticate → parseMetadata → applyPolicy → checkOutboundUrls →
+ * adapter.create (or a dry run) → normalize → issueToken → respond. The last three run inside
+ * the adapter's create, so a failure in any of them removes the vendor's client again.
  */
 export async function register(deps: PipelineDeps, call: Call, body: unknown): Promise<Registered> {
   const { route } = call;
   const backend = route.backend;
   const principal = await authenticate(call);
-  const metadata = applyRoutePolicy(route, backend, parseMetadata(body));
+  const metadata = await checkOutboundUrls(
+    route,
+    applyRoutePolicy(route, backend, parseMetadata(body)),
+  );
   if (wantsDryRun(call)) {
     const run = await backend.adapter.dryRun('create', { metadata });
     return { principal, status: 200, body: dryRunAnswer(backend, run) };

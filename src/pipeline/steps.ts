@@ -1,11 +1,13 @@
 import { authenticate as admit, type Principal, type RegistrationGrant } from '../auth/index.js';
 import {
   applyPolicy,
+  fetchedUrls,
   normalizeClient,
   validateMetadata,
   type ClientInformation,
   type Metadata,
 } from '../dcr/index.js';
+import { invalidMetadata } from '../errors/index.js';
 import type { Backend, Call, PipelineDeps, Route } from './context.js';
 
 /**
@@ -27,6 +29,20 @@ export const applyRoutePolicy = (
   backend: Backend,
   metadata: Metadata,
 ): Metadata => applyPolicy(metadata, backend.capabilities, route.registration);
+
+/**
+ * The route's outbound-URL policy over every member the IdP may fetch, after the policy (so it
+ * sees what will be registered) and before any vendor call: the IdP must never be handed a URL
+ * that points at this machine or a network behind it.
+ */
+export async function checkOutboundUrls(
+  route: Pick<Route, 'outbound'>,
+  metadata: Metadata,
+): Promise<Metadata> {
+  const verdict = await route.outbound.checkAll(fetchedUrls(metadata));
+  if (!verdict.ok) throw invalidMetadata(verdict.field, verdict.reason);
+  return metadata;
+}
 
 /** The vendor's record as the strict response every client library accepts. */
 export const normalize = (backend: Backend, record: Record<string, unknown>): ClientInformation =>

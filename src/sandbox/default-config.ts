@@ -70,6 +70,9 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         access: { kind: 'open' },
         registration: 'substitute',
         dryRun: true,
+        // Local tools register loopback URLs; the IdP runs in this process, so it shares the
+        // gateway's resolver and cannot reach a name the gateway cannot resolve.
+        outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
       },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,

@@ -108,10 +108,41 @@ describe('loading a gateway config', () => {
         access: { kind: 'open' },
         registration: 'substitute',
         dryRun: false,
+        outboundUrls: {
+          allowLoopback: false,
+          allowPrivate: false,
+          denyHosts: [],
+          resolveTimeoutMs: 1000,
+          unresolvable: 'refuse',
+        },
       },
     ]);
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.server)).toBe(true);
+  });
+
+  it("resolves a route's outbound_urls as written", () => {
+    const text = VALID.replace(
+      'registration: { open: true }',
+      [
+        'registration: { open: true }',
+        '    outbound_urls:',
+        '      allow_loopback: true',
+        '      allow_private: true',
+        "      allow_hosts: { jwks_uri: ['*.keys.example'], '*': [app.example] }",
+        '      deny_hosts: [evil.example]',
+        '      resolve_timeout_ms: 250',
+        '      unresolvable: accept',
+      ].join('\n'),
+    );
+    expect(loadGateway(write(text), ENV).config.routes[0]!.outboundUrls).toStrictEqual({
+      allowLoopback: true,
+      allowPrivate: true,
+      allowHosts: { jwks_uri: ['*.keys.example'], '*': ['app.example'] },
+      denyHosts: ['evil.example'],
+      resolveTimeoutMs: 250,
+      unresolvable: 'accept',
+    });
   });
 
   it('reads file secrets relative to the config file, not the working directory', () => {
@@ -339,6 +370,26 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       'a route naming an unknown backend',
       VALID.replace('backend: idp', 'backend: idq'),
       ['FILE:12:14: routes.apps.backend: no backend named idq'],
+    ],
+    [
+      'an outbound host pattern that is no host',
+      VALID.replace(
+        'registration: { open: true }',
+        "registration: { open: true }\n    outbound_urls: { deny_hosts: [a.example, '[::1'] }",
+      ),
+      [
+        'FILE:14:46: routes.apps.outbound_urls.deny_hosts.1: "[::1" is not a host name, an IP address or *.domain',
+      ],
+    ],
+    [
+      'an outbound allowlist for a member the IdP does not fetch',
+      VALID.replace(
+        'registration: { open: true }',
+        'registration: { open: true }\n    outbound_urls: { allow_hosts: { redirect_uris: [a.example] } }',
+      ),
+      [
+        'FILE:14:52: routes.apps.outbound_urls.allow_hosts.redirect_uris: expected * or a member the IdP may fetch: client_uri, logo_uri, tos_uri, policy_uri, jwks_uri, sector_identifier_uri, initiate_login_uri, request_uris, backchannel_logout_uri',
+      ],
     ],
     [
       'a duplicate prefix',

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
 import { validateMetadata } from '../../src/dcr/index.js';
+import { createOutboundPolicy } from '../../src/lib/outbound-url.js';
 import { loadMapping } from '../../src/mapping/index.js';
 import { dryRunOffline } from '../../src/pipeline/dry-run.js';
 
@@ -106,6 +107,7 @@ describe('URIs are forwarded exactly as they were checked', () => {
             params: { registration_path: '/reg' },
             operation: 'create',
             body,
+            outbound: createOutboundPolicy({ lookup: () => Promise.reject(new Error('no DNS')) }),
           });
         } catch (error) {
           expect(error).toMatchObject({ code: 'invalid_redirect_uri' });

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadGateway, type Gateway } from '../../src/assemble.js';
 import { createLogger } from '../../src/http/index.js';
+import type { HostLookup } from '../../src/lib/outbound-url.js';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 
 export interface TestGateway {
@@ -28,13 +29,30 @@ export interface ConfigFixture {
 
 export const randomKey = (): string => randomBytes(32).toString('base64url');
 
+/** A public address no test connects to (the gateway only looks names up; the IdP never does here). */
+export const PUBLIC_ADDRESS = '93.184.215.14';
+
+/**
+ * The resolver test gateways use, so that no test sends a DNS query: names under `.invalid`
+ * do not resolve, names under `.internal.test` resolve to loopback, every other name to a
+ * public address.
+ */
+export const testLookup: HostLookup = async (host) => {
+  if (host.endsWith('.invalid'))
+    throw Object.assign(new Error(`${host} not found`), { code: 'ENOTFOUND' });
+  return host.endsWith('.internal.test') ? ['127.0.0.1'] : [PUBLIC_ADDRESS];
+};
+
 /**
  * Writes a config whose backends are real standard servers, one route each, with the RAT key
  * and initial access tokens in environment variables, as in production.
  */
 export function standardConfig(options: {
   backends: Record<string, StandardBackend>;
-  routes: Record<string, { prefix: string; backend: string; registration?: unknown }>;
+  routes: Record<
+    string,
+    { prefix: string; backend: string; registration?: unknown; outbound_urls?: unknown }
+  >;
   redis?: string;
   key?: string;
   ttlSeconds?: number;
@@ -68,6 +86,7 @@ export function standardConfig(options: {
         prefix: route.prefix,
         backend: route.backend,
         registration: route.registration ?? { open: true },
+        ...(route.outbound_urls === undefined ? {} : { outbound_urls: route.outbound_urls }),
       },
     ]),
   );
@@ -115,7 +134,10 @@ export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
  * loopback port chosen by the system and resolves once `/readyz` reports the cache up: a
  * Redis-backed gateway bypasses its cache until the connection is up.
  */
-export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
+export async function listenGateway(
+  gateway: Gateway,
+  lookup: HostLookup = testLookup,
+): Promise<TestGateway> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -123,7 +145,7 @@ export async function listenGateway(gateway: Gateway): Promise<TestGateway> {
       done();
     },
   });
-  const app = await buildApp(gateway, { logger: createLogger('debug', sink) });
+  const app = await buildApp(gateway, { logger: createLogger('debug', sink), lookup });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   let metricsUrl = url;
   try {
@@ -192,13 +214,22 @@ export async function startStandardSetup(
     env?: Record<string, string>;
     /** Top-level config sections, e.g. `{ metrics: {...} }` (replacing any of the same name). */
     extra?: Record<string, unknown>;
+    /** The route's `outbound_urls` section. */
+    outboundUrls?: unknown;
   } = {},
 ): Promise<StandardSetup> {
   const backend = await startStandardBackend();
   const backendId = options.backendId ?? 'std';
   const configured = standardConfig({
     backends: { [backendId]: backend },
-    routes: { main: { prefix: '/idp', backend: backendId, registration: options.registration } },
+    routes: {
+      main: {
+        prefix: '/idp',
+        backend: backendId,
+        registration: options.registration,
+        outbound_urls: options.outboundUrls,
+      },
+    },
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
     ...(options.readTtlSeconds === undefined ? {} : { readTtlSeconds: options.readTtlSeconds }),
