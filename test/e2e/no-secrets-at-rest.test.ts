@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { jwtDecrypt } from 'jose';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -98,4 +99,82 @@ it('keeps every secret out of Redis and the logs', async () => {
   }
   // "a bearer token is required" is logged; a bearer followed by a token never is.
   expect(logs).not.toMatch(/bearer [\w.~+/-]{16,}/i);
+});
+
+it('keeps a token out of the logs and Redis wherever a client puts it', async () => {
+  const created = await call('POST', `${gateway.url}/idp/register`, {
+    body: { redirect_uris: ['https://app.example/cb'], client_name: 'Misplaced tokens' },
+  });
+  expect(created.status).toBe(201);
+  const {
+    client_secret,
+    registration_access_token: rat,
+    registration_client_uri: uri,
+  } = created.body as {
+    client_secret: string;
+    registration_access_token: string;
+    registration_client_uri: string;
+  };
+  const secrets = [rat, client_secret, await vendorRat(rat), backend.initialAccessToken];
+  const before = gateway.logs.length;
+
+  const name = fc.oneof(
+    fc.constantFrom('access_token', 'token', 'registration_access_token', 'client_secret', 'code'),
+    fc.stringMatching(/^[a-z][a-z0-9_-]{0,12}$/),
+  );
+  const target = fc.constantFrom(
+    uri,
+    `${gateway.url}/idp/register`,
+    `${gateway.url}/idp/nowhere`,
+    `${gateway.url}/healthz`,
+    `${gateway.url}/metrics`,
+    `${gateway.url}/%zz`,
+  );
+  /** One misplaced secret: in the query (under a name, or as the whole query), a form or JSON body, a header. */
+  const placement = fc.record({
+    secret: fc.constantFrom(...secrets),
+    where: fc.constantFrom('query', 'bare-query', 'form', 'json', 'header', 'scheme', 'cookie'),
+    name,
+    method: fc.constantFrom('GET', 'POST', 'PUT', 'DELETE'),
+    target,
+    encode: fc.boolean(),
+  });
+  await fc.assert(
+    fc.asyncProperty(placement, async ({ secret, where, name, method, target, encode }) => {
+      const value = encode ? encodeURIComponent(secret) : secret;
+      const headers: Record<string, string> = {};
+      let url = target;
+      let body: string | undefined;
+      if (where === 'query') url += `?${name}=${value}`;
+      if (where === 'bare-query') url += `?${value}`;
+      if (where === 'form') {
+        body = `${name}=${value}`;
+        headers['content-type'] = 'application/x-www-form-urlencoded';
+      }
+      if (where === 'json') {
+        body = JSON.stringify({ [name]: secret, redirect_uris: ['https://app.example/cb'] });
+        headers['content-type'] = 'application/json';
+      }
+      if (where === 'header') headers[`x-${name}`] = secret;
+      if (where === 'scheme') headers.authorization = `${name} ${secret}`;
+      if (where === 'cookie') headers.cookie = `${name}=${value}`;
+      const response = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined && method !== 'GET' ? { body } : {}),
+      });
+      await response.arrayBuffer();
+      expect(response.status).toBeLessThan(500);
+    }),
+    { numRuns: 150 },
+  );
+
+  const logs = gateway.logs.slice(before).join('\n');
+  const stored = (await dumpRedis(redis)).join('\n');
+  expect(logs).toContain('"msg":"request completed"');
+  for (const secret of [...secrets, ...secrets.map(encodeURIComponent)]) {
+    expect(logs.includes(secret), 'a secret is in the logs').toBe(false);
+    expect(stored.includes(secret), 'a secret is in Redis').toBe(false);
+  }
+  expect((await call('DELETE', uri, { token: rat })).status).toBe(204);
 });
