@@ -55,12 +55,18 @@ export const NO_LIMITS: RouteLimitSettings = Object.freeze({
   management_rate_limit: false,
 });
 
+/** What a config needs of a standard backend: where it is and what it registers. */
+export type StandardBackendAddress = Pick<
+  StandardBackend,
+  'baseUrl' | 'initialAccessToken' | 'capabilities'
+>;
+
 /**
  * Writes a config whose backends are real standard servers, one route each, with the RAT key
  * and initial access tokens in environment variables, as in production.
  */
 export function standardConfig(options: {
-  backends: Record<string, StandardBackend>;
+  backends: Record<string, StandardBackendAddress>;
   routes: Record<
     string,
     { prefix: string; backend: string; registration?: unknown; outbound_urls?: unknown }
