@@ -177,7 +177,7 @@ export function limitStoreErrors(
     if (now() - warnedAt < WARN_INTERVAL_MS) return;
     warnedAt = now();
     logger.warn(
-      { route, limit: kind, requests: unreported, err: { message: messageOf(error) } },
+      { route, limit: kind, requests: unreported, reason: messageOf(error) },
       'rate limit store unreachable; requests let through unlimited',
     );
     unreported = 0;
