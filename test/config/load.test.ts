@@ -222,12 +222,15 @@ describe('loading a gateway config', () => {
       quota: { max: 2, windowSeconds: 3600 },
     });
     expect(
-      limitsOf(withIat.concat('    rate_limit: { max: 1, window_seconds: 1 }\n')),
+      limitsOf(
+        withIat.replace('server:', '    rate_limit: { max: 1, window_seconds: 1 }\nserver:'),
+      ),
     ).toStrictEqual({ register: { max: 1, windowSeconds: 1 } });
   });
 
   it('trusted proxies: false or addresses and CIDR blocks', () => {
-    const server = (trust: string) => `server: { trust_proxy: ${trust} }\n${VALID}`;
+    const server = (trust: string) =>
+      VALID.replace('server: {', `server: {\n  trust_proxy: ${trust},`);
     const trustOf = (trust: string) =>
       loadGateway(write(server(trust)), ENV).config.server.trustProxy;
     expect(trustOf('false')).toBe(false);
@@ -265,24 +268,25 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
   });
 
   it('trust_proxy: true (anyone could choose their address), bad addresses, an empty list', () => {
-    const server = (trust: string) => `server: { trust_proxy: ${trust} }\n${VALID}`;
+    const server = (trust: string) =>
+      VALID.replace('server: {', `server: {\n  trust_proxy: ${trust},`);
     const refusal =
       'expected false or a list of trusted proxy addresses or CIDR blocks (true is refused: it would trust X-Forwarded-For from anyone)';
-    expect(problems(server('true'))).toStrictEqual([`FILE:1:24: server.trust_proxy: ${refusal}`]);
+    expect(problems(server('true'))).toStrictEqual([`FILE:15:16: server.trust_proxy: ${refusal}`]);
     const address = 'expected an IP address or a CIDR block such as 10.0.0.0/8';
     expect(
       problems(
         server('[10.0.0.1, proxy.example, 10.0.0.0/33, "fe80::1%eth0", "::/129", 1.2.3.4/8/1]'),
       ),
     ).toStrictEqual([
-      `FILE:1:35: server.trust_proxy.1: ${address}`,
-      `FILE:1:50: server.trust_proxy.2: ${address}`,
-      `FILE:1:63: server.trust_proxy.3: ${address}`,
-      `FILE:1:79: server.trust_proxy.4: ${address}`,
-      `FILE:1:89: server.trust_proxy.5: ${address}`,
+      `FILE:15:27: server.trust_proxy.1: ${address}`,
+      `FILE:15:42: server.trust_proxy.2: ${address}`,
+      `FILE:15:55: server.trust_proxy.3: ${address}`,
+      `FILE:15:71: server.trust_proxy.4: ${address}`,
+      `FILE:15:81: server.trust_proxy.5: ${address}`,
     ]);
     expect(problems(server('[]'))).toStrictEqual([
-      'FILE:1:24: server.trust_proxy: Too small: expected array to have >=1 items',
+      'FILE:15:16: server.trust_proxy: Too small: expected array to have >=1 items',
     ]);
   });
 

@@ -18,7 +18,11 @@ const WINDOW_SECONDS = 3600; // no window ends during a run
 
 function gateway(max: number): Gateway {
   const file = writeConfigFile({
-    server: { trust_proxy: [TRUSTED_V4, TRUSTED_V6], log_level: 'warn' },
+    server: {
+      trust_proxy: [TRUSTED_V4, TRUSTED_V6],
+      public_url: 'https://dcr.example',
+      log_level: 'warn',
+    },
     registration_tokens: { keys: [{ kid: 'k1', secret: { env: 'RAT_KEY' } }] },
     backends: { idp: { mapping: 'rfc7591', base_url: 'http://127.0.0.1:9' } },
     routes: {
