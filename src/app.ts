@@ -8,7 +8,13 @@ import Fastify, {
 import type { Logger } from 'pino';
 import { createRegistrationTokens } from './auth/index.js';
 import { createBackendClient } from './backends/index.js';
-import { createMemoryCache, createRedisCache, sealCache, type Cache } from './cache/index.js';
+import {
+  createMemoryCache,
+  createRedisCache,
+  sealCache,
+  type Cache,
+  type RedisCache,
+} from './cache/index.js';
 import type { Gateway } from './assemble.js';
 import {
   clientErrorHandler,
@@ -16,6 +22,7 @@ import {
   describeError,
   createLogger,
   createMetrics,
+  createRouteLimiters,
   frameworkErrors,
   healthRoutes,
   installAccessLog,
@@ -23,6 +30,7 @@ import {
   installErrorHandling,
   installJsonBody,
   installRequestGuards,
+  limitStoreErrors,
   publicBase,
   registrationRoutes,
 } from './http/index.js';
@@ -58,14 +66,14 @@ export async function buildApp(
   options: AppOptions = {},
 ): Promise<FastifyInstance> {
   const logger = options.logger ?? createLogger(config.server.logLevel);
-  const cache =
-    options.cache ??
-    (config.cache.redisUrl === undefined
-      ? createMemoryCache()
-      : createRedisCache(
+  const redisCache: RedisCache | undefined =
+    options.cache === undefined && config.cache.redisUrl !== undefined
+      ? createRedisCache(
           { url: config.cache.redisUrl, commandTimeoutMs: config.cache.commandTimeoutMs },
           logger,
-        ));
+        )
+      : undefined;
+  const cache = options.cache ?? redisCache ?? createMemoryCache();
   const [primaryKey] = config.tokens.keys;
   const metrics = createMetrics(() => cache.ready());
   const clients = assembled.map(({ section, mapping }) =>
@@ -114,7 +122,7 @@ export async function buildApp(
     requestIdHeader: false,
     disableRequestLogging: true,
     bodyLimit: config.server.bodyLimitBytes,
-    trustProxy: config.server.trustProxy,
+    trustProxy: config.server.trustProxy === false ? false : [...config.server.trustProxy],
     return503OnClosing: true,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
@@ -147,12 +155,21 @@ export async function buildApp(
   await app.register(healthRoutes(cache));
   const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
   const lookup = boundedLookup(options.lookup ?? systemLookup, MAX_PENDING_LOOKUPS);
+  // Rate limits count in the cache's Redis, on its connection and command timeout.
+  const limitStore = {
+    redis: redisCache?.connection,
+    onError: limitStoreErrors(logger, metrics.countRateLimitError),
+  };
   for (const route of config.routes) {
     const backend = backends.get(route.backend)!;
     const outbound = createOutboundPolicy({ ...route.outboundUrls, lookup });
-    await app.register(registrationRoutes(deps, { ...route, backend, outbound }, publicBaseOf), {
-      prefix: route.prefix,
-    });
+    const limiters = await createRouteLimiters(app, route, limitStore);
+    await app.register(
+      registrationRoutes(deps, { ...route, backend, outbound }, publicBaseOf, limiters),
+      {
+        prefix: route.prefix,
+      },
+    );
   }
   app.addHook('onClose', async () => {
     failures.close();

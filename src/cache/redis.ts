@@ -8,11 +8,16 @@ export interface RedisCacheOptions {
   readonly commandTimeoutMs: number;
 }
 
+/** The Redis cache and its connection, which rate limits share (one pool of sockets, one timeout). */
+export interface RedisCache extends Cache {
+  readonly connection: Redis;
+}
+
 /**
  * Redis (ioredis) adapter. Commands never queue while Redis is away and time out quickly, so a
  * Redis outage costs a request a miss, not a hang or an error.
  */
-export function createRedisCache(options: RedisCacheOptions, logger: Logger): Cache {
+export function createRedisCache(options: RedisCacheOptions, logger: Logger): RedisCache {
   const redis = new Redis(options.url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
@@ -38,6 +43,7 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Ca
     }
   };
   return {
+    connection: redis,
     get: (key) => bypass(async () => (await redis.get(key)) ?? undefined, undefined),
     set: (key, value, ttlSeconds) =>
       bypass(async () => void (await redis.set(key, value, 'EX', ttlSeconds)), undefined),

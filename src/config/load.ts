@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { RegistrationAccess, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
 import type { RegistrationMode } from '../dcr/index.js';
+import type { LimitWindow, RouteLimits } from '../http/index.js';
 import { sha256 } from '../lib/crypto.js';
 import { parsePattern, type OutboundPolicyOptions } from '../lib/outbound-url.js';
 import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml-source.js';
@@ -54,6 +55,7 @@ export interface ResolvedRoute {
   readonly registration: RegistrationMode;
   readonly dryRun: boolean;
   readonly outboundUrls: OutboundUrlSettings;
+  readonly limits: RouteLimits;
 }
 
 /** How long a client may take to send its request (server.timeouts). */
@@ -89,7 +91,8 @@ export interface GatewayConfig {
     /** Host values URIs may be built from when there is no public URL (lower case). */
     readonly trustedHosts: readonly string[] | undefined;
     readonly bodyLimitBytes: number;
-    readonly trustProxy: boolean;
+    /** Proxies whose X-Forwarded-For is believed; `false`: none, the peer is the caller. */
+    readonly trustProxy: false | readonly string[];
     readonly logLevel: string;
     readonly timeouts: InboundTimeouts;
     readonly maxConnections: number;
@@ -167,6 +170,43 @@ function envPort(env: Env): number | undefined | { problem: string } {
     : { problem: `PORT: expected an integer from 0 to 65535, got "${text}"` };
 }
 
+/**
+ * Limits on open routes unless the route says otherwise: enough for any real client (a client
+ * registers once, then manages itself now and then), far too few to flood the IdP. Routes
+ * with initial access tokens have none by default: the token holder is known and trusted.
+ */
+export const OPEN_ROUTE_LIMITS: RouteLimits = Object.freeze({
+  register: Object.freeze({ max: 10, windowSeconds: 60 }),
+  manage: Object.freeze({ max: 60, windowSeconds: 60 }),
+});
+
+type RouteSection = ConfigFile['routes'][string];
+
+/** A route's limits: each as written, its default where not written, none where `false`. */
+function routeLimits(route: RouteSection): RouteLimits {
+  const defaults: RouteLimits = 'open' in route.registration ? OPEN_ROUTE_LIMITS : {};
+  const limits: Record<keyof RouteLimits, LimitWindow | undefined> = {
+    register: windowOf(route.rate_limit, defaults.register),
+    manage: windowOf(route.management_rate_limit, defaults.manage),
+    quota: route.quota && {
+      max: route.quota.max_clients,
+      windowSeconds: route.quota.window_seconds,
+    },
+  };
+  // Only the limits in force, so the resolved config reads as what runs.
+  return Object.fromEntries(Object.entries(limits).filter(([, limit]) => limit !== undefined));
+}
+
+function windowOf(
+  written: { max: number; window_seconds: number } | false | undefined,
+  fallback: LimitWindow | undefined,
+): LimitWindow | undefined {
+  if (written === undefined) return fallback;
+  return written === false
+    ? undefined
+    : { max: written.max, windowSeconds: written.window_seconds };
+}
+
 /** The server section as the app uses it; the sandbox gets the schema's defaults from here too. */
 export function serverSettings(
   server: ConfigFile['server'] = configSchema.shape.server.parse(undefined),
@@ -227,6 +267,7 @@ class Resolver {
         registration: route.registration_policy,
         dryRun: route.dry_run,
         outboundUrls: this.outboundUrls(id, route.outbound_urls),
+        limits: routeLimits(route),
       };
     });
     this.publicOrigin(file.server);
@@ -313,10 +354,7 @@ class Resolver {
     return key;
   }
 
-  private access(
-    id: string,
-    registration: ConfigFile['routes'][string]['registration'],
-  ): RegistrationAccess {
+  private access(id: string, registration: RouteSection['registration']): RegistrationAccess {
     if ('open' in registration) return { kind: 'open' };
     const path = ['routes', id, 'registration', 'initial_access_tokens'];
     return {

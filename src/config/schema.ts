@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /** Secrets come from the environment or a file, never from the config text itself. */
@@ -55,6 +56,38 @@ const backend = z.strictObject({
     .describe("narrows the mapping's capabilities to what this instance allows"),
 });
 export type BackendSection = z.infer<typeof backend>;
+
+/** At most `max` in a fixed window; `false` turns the limit off. */
+const limitWindow = (what: string) =>
+  z
+    .union(
+      [
+        z.strictObject({
+          max: z.number().int().positive(),
+          window_seconds: z.number().int().positive(),
+        }),
+        z.literal(false),
+      ],
+      { error: 'expected { max, window_seconds } or false' },
+    )
+    .optional()
+    .describe(
+      `${what} per caller; default on open routes as in README (Security), none with initial access tokens`,
+    );
+
+/** A trusted proxy: one address or a CIDR block, IPv4 or IPv6 (no zone: proxy-addr takes none). */
+const proxyAddress = z
+  .string()
+  .refine(isProxyAddress, 'expected an IP address or a CIDR block such as 10.0.0.0/8');
+
+function isProxyAddress(text: string): boolean {
+  const [address = '', bits, ...more] = text.split('/');
+  const family = address.includes('%') ? 0 : isIP(address);
+  if (family === 0 || more.length > 0) return false;
+  return (
+    bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+  );
+}
 
 const registration = z.union(
   [
@@ -122,6 +155,15 @@ const route = z.strictObject({
     .default(false)
     .describe('answer requests with X-Dry-Run: true with the vendor requests, sending none'),
   outbound_urls: outboundUrls,
+  rate_limit: limitWindow('POST {prefix}/register requests'),
+  management_rate_limit: limitWindow('RFC 7592 GET, PUT and DELETE requests'),
+  quota: z
+    .strictObject({
+      max_clients: z.number().int().positive(),
+      window_seconds: z.number().int().positive(),
+    })
+    .optional()
+    .describe('clients created per caller; none by default'),
 });
 
 export const configSchema = z.strictObject({
@@ -145,7 +187,15 @@ export const configSchema = z.strictObject({
         .optional()
         .describe('without public_url: the Host values registration_client_uri may be built from'),
       body_limit_bytes: z.number().int().positive().max(1_048_576).default(65_536),
-      trust_proxy: z.boolean().default(false),
+      trust_proxy: z
+        .union([z.literal(false), z.array(proxyAddress).min(1)], {
+          // `true` would take any X-Forwarded-For as the caller, so each caller picks its own
+          // rate-limit key.
+          error:
+            'expected false or a list of trusted proxy addresses or CIDR blocks (true is refused: it would trust X-Forwarded-For from anyone)',
+        })
+        .default(false)
+        .describe('proxies whose X-Forwarded-For names the caller'),
       log_level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),

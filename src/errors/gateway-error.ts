@@ -17,6 +17,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'uri_too_long'
   | 'headers_too_large'
+  | 'rate_limited'
+  | 'quota_exceeded'
   | 'backend_rejected'
   | 'backend_unavailable'
   | 'backend_timeout'
@@ -42,6 +44,9 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   payload_too_large: { status: 413, oauthError: 'invalid_request' },
   uri_too_long: { status: 414, oauthError: 'invalid_request' },
   headers_too_large: { status: 431, oauthError: 'invalid_request' },
+  // RFC 6749 §4.1.2.1 has no 429; its temporarily_unavailable is the value that says "later".
+  rate_limited: { status: 429, oauthError: 'temporarily_unavailable' },
+  quota_exceeded: { status: 429, oauthError: 'temporarily_unavailable' },
   backend_rejected: { status: 502, oauthError: 'server_error' },
   backend_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },
@@ -103,6 +108,20 @@ export function invalidToken(detail?: string): GatewayError {
 export function methodNotAllowed(allow: readonly string[]): GatewayError {
   return new GatewayError('method_not_allowed', 'method not allowed on this resource', {
     headers: { allow: allow.join(', ') },
+  });
+}
+
+/** Too many requests from one caller in the current window (429, RFC 6585 §4). */
+export function rateLimited(retryAfterSeconds: number): GatewayError {
+  return new GatewayError('rate_limited', 'too many requests; retry later', {
+    headers: { 'retry-after': String(retryAfterSeconds) },
+  });
+}
+
+/** The caller created as many clients as the route allows in the current window (429). */
+export function quotaExceeded(retryAfterSeconds: number): GatewayError {
+  return new GatewayError('quota_exceeded', 'too many clients registered; retry later', {
+    headers: { 'retry-after': String(retryAfterSeconds) },
   });
 }
 

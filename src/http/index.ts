@@ -7,5 +7,6 @@ export * from './json-body.js';
 export * from './logger.js';
 export * from './metrics.js';
 export * from './public-base.js';
+export * from './rate-limit.js';
 export * from './registration-routes.js';
 export * from './request-guards.js';

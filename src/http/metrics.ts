@@ -19,6 +19,8 @@ export interface Metrics {
   readonly observeBackend: BackendObserver;
   /** Counts one compensation of a failed create: `removed`, or `failed` (an orphan was left). */
   countCompensation(backend: string, outcome: 'removed' | 'failed'): void;
+  /** Counts one request let through because its rate-limit store failed. */
+  countRateLimitError(route: string, limit: string): void;
 }
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -59,7 +61,14 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     labelNames: ['backend', 'outcome'],
     registers: [registry],
   });
+  const rateLimitErrors = new Counter({
+    name: 'dcrgw_rate_limit_errors_total',
+    help: 'Requests let through unlimited because the rate-limit store failed, by route and limit',
+    labelNames: ['route', 'limit'],
+    registers: [registry],
+  });
   return {
+    countRateLimitError: (route, limit) => rateLimitErrors.inc({ route, limit }),
     countCompensation: (backend, outcome) => compensations.inc({ backend, outcome }),
     observeBackend: (backend, call, status, seconds) =>
       vendorCalls.observe({ backend, call, status: String(status) }, seconds),

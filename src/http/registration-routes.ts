@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Principal } from '../auth/index.js';
 import { methodNotAllowed } from '../errors/index.js';
+import type { LimitHook, RouteLimiters } from './rate-limit.js';
 import {
   read,
   register,
@@ -18,9 +19,17 @@ const OTHER_METHODS = ['DELETE', 'GET', 'HEAD', 'PATCH', 'PUT', 'POST', 'OPTIONS
 /**
  * RFC 7591 and RFC 7592 endpoints of one route, thin: each handler turns the request into a
  * pipeline call and the result into a status. Every response under the route carries
- * `Cache-Control: no-store` (they carry credentials, or answer a request that did).
+ * `Cache-Control: no-store` (they carry credentials, or answer a request that did). Rate
+ * limits run as `preHandler`, where everything a caller key may come from (address, and
+ * later credentials in headers or body) is known; the quota is checked before a create and
+ * counted once it succeeded, so a refused or failed create costs the caller nothing.
  */
-export function registrationRoutes(deps: PipelineDeps, route: Route, publicBaseOf: PublicBase) {
+export function registrationRoutes(
+  deps: PipelineDeps,
+  route: Route,
+  publicBaseOf: PublicBase,
+  limiters: RouteLimiters = {},
+) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest('publicBase', undefined);
     // Before the body is read: a request for a host this gateway does not serve goes no further.
@@ -39,19 +48,24 @@ export function registrationRoutes(deps: PipelineDeps, route: Route, publicBaseO
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;
 
-    app.post('/register', async (request, reply) => {
+    const limited = (hook: LimitHook | undefined) => (hook ? { preHandler: hook } : {});
+    const { quota } = limiters;
+
+    app.post('/register', limited(limiters.register), async (request, reply) => {
+      await quota?.check(request);
       const registered = await register(deps, call(request), request.body);
+      if (registered.status === 201) await quota?.count(request);
       request.principal = describePrincipal(registered.principal);
       reply.code(registered.status);
       return registered.body;
     });
-    app.get('/register/:clientId', async (request) =>
+    app.get('/register/:clientId', limited(limiters.manage), async (request) =>
       read(deps, call(request), clientIdOf(request)),
     );
-    app.put('/register/:clientId', async (request) =>
+    app.put('/register/:clientId', limited(limiters.manage), async (request) =>
       update(deps, call(request), clientIdOf(request), request.body),
     );
-    app.delete('/register/:clientId', async (request, reply) => {
+    app.delete('/register/:clientId', limited(limiters.manage), async (request, reply) => {
       await remove(deps, call(request), clientIdOf(request));
       return reply.code(204).send();
     });

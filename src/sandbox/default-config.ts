@@ -73,6 +73,8 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         // Local tools register loopback URLs; the IdP runs in this process, so it shares the
         // gateway's resolver and cannot reach a name the gateway cannot resolve.
         outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
+        // None: the sandbox serves loopback only, and local tools may hammer it (README).
+        limits: {},
       },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,

@@ -16,6 +16,8 @@ export interface StandardBackend {
     /** The scope values this oidc-provider knows: others would make it refuse the client. */
     readonly scopes: string[];
   };
+  /** Clients registered and not deleted since start (what a test checks no extra one exists by). */
+  clientCount(): number;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function startStandardBackend(
     cookies: { keys: [randomBytes(32).toString('base64url')] },
   });
   server.on('request', provider.callback());
+  let clients = 0;
+  provider.on('registration_create.success', () => clients++);
+  provider.on('registration_delete.success', () => clients--);
   return {
     baseUrl: issuer,
     initialAccessToken,
@@ -67,6 +72,7 @@ export async function startStandardBackend(
       ],
       scopes: ['openid', 'offline_access'],
     },
+    clientCount: () => clients,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

@@ -115,6 +115,10 @@ describe('loading a gateway config', () => {
           resolveTimeoutMs: 1000,
           unresolvable: 'refuse',
         },
+        limits: {
+          register: { max: 10, windowSeconds: 60 },
+          manage: { max: 60, windowSeconds: 60 },
+        },
       },
     ]);
     expect(Object.isFrozen(config)).toBe(true);
@@ -198,6 +202,46 @@ describe('loading a gateway config', () => {
     expect(loadGateway(file, { ...env, PORT: '0' }).config.server.port).toBe(0);
   });
 
+  it('rate limits: open-route defaults, none with initial access tokens, as written, false', () => {
+    const limitsOf = (text: string) => loadGateway(write(text), ENV).config.routes[0]!.limits;
+    const withIat = VALID.replace(
+      'registration: { open: true }',
+      'registration: { initial_access_tokens: [{ env: IAT }] }',
+    );
+    expect(limitsOf(withIat)).toStrictEqual({});
+    const route = (settings: string) =>
+      VALID.replace('registration: { open: true }', `registration: { open: true }\n${settings}`);
+    expect(
+      limitsOf(
+        route(
+          '    rate_limit: { max: 3, window_seconds: 5 }\n    management_rate_limit: false\n    quota: { max_clients: 2, window_seconds: 3600 }',
+        ),
+      ),
+    ).toStrictEqual({
+      register: { max: 3, windowSeconds: 5 },
+      quota: { max: 2, windowSeconds: 3600 },
+    });
+    expect(
+      limitsOf(
+        withIat.replace('server:', '    rate_limit: { max: 1, window_seconds: 1 }\nserver:'),
+      ),
+    ).toStrictEqual({ register: { max: 1, windowSeconds: 1 } });
+  });
+
+  it('trusted proxies: false or addresses and CIDR blocks', () => {
+    const server = (trust: string) =>
+      VALID.replace('server: {', `server: {\n  trust_proxy: ${trust},`);
+    const trustOf = (trust: string) =>
+      loadGateway(write(server(trust)), ENV).config.server.trustProxy;
+    expect(trustOf('false')).toBe(false);
+    expect(trustOf('[10.0.0.1, 10.1.0.0/16, "::1", "fd00::/8"]')).toStrictEqual([
+      '10.0.0.1',
+      '10.1.0.0/16',
+      '::1',
+      'fd00::/8',
+    ]);
+  });
+
   it.each(['eighty', ' 80', '1e3', '0x50', '-1', '65536', '8080.0'])('refuses PORT=%j', (port) => {
     expect(() => loadGateway(write(VALID), { ...ENV, PORT: port })).toThrow(
       new FileError(`PORT: expected an integer from 0 to 65535, got "${port}"`),
@@ -220,6 +264,41 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       'FILE:7:15: backends.idp.base_url: an absolute http(s) URL',
       'FILE:11:13: routes.apps.prefix: a path such as /idp or /tenants/a (no trailing slash)',
       'FILE:15:1: (top level): Unrecognized key: "extra"',
+    ]);
+  });
+
+  it('trust_proxy: true (anyone could choose their address), bad addresses, an empty list', () => {
+    const server = (trust: string) =>
+      VALID.replace('server: {', `server: {\n  trust_proxy: ${trust},`);
+    const refusal =
+      'expected false or a list of trusted proxy addresses or CIDR blocks (true is refused: it would trust X-Forwarded-For from anyone)';
+    expect(problems(server('true'))).toStrictEqual([`FILE:15:16: server.trust_proxy: ${refusal}`]);
+    const address = 'expected an IP address or a CIDR block such as 10.0.0.0/8';
+    expect(
+      problems(
+        server('[10.0.0.1, proxy.example, 10.0.0.0/33, "fe80::1%eth0", "::/129", 1.2.3.4/8/1]'),
+      ),
+    ).toStrictEqual([
+      `FILE:15:27: server.trust_proxy.1: ${address}`,
+      `FILE:15:42: server.trust_proxy.2: ${address}`,
+      `FILE:15:55: server.trust_proxy.3: ${address}`,
+      `FILE:15:71: server.trust_proxy.4: ${address}`,
+      `FILE:15:81: server.trust_proxy.5: ${address}`,
+    ]);
+    expect(problems(server('[]'))).toStrictEqual([
+      'FILE:15:16: server.trust_proxy: Too small: expected array to have >=1 items',
+    ]);
+  });
+
+  it('rate limits: positive integers, or false', () => {
+    const text = VALID.replace(
+      'registration: { open: true }',
+      'registration: { open: true }\n    rate_limit: { max: 0, window_seconds: 60 }\n    management_rate_limit: true\n    quota: { max_clients: 1 }',
+    );
+    expect(problems(text)).toStrictEqual([
+      'FILE:14:24: routes.apps.rate_limit.max: Too small: expected number to be >0',
+      'FILE:15:28: routes.apps.management_rate_limit: expected { max, window_seconds } or false',
+      'FILE:16:12: routes.apps.quota.window_seconds: Invalid input: expected number, received undefined',
     ]);
   });
 

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
+  NO_LIMITS,
   randomKey,
   startGateway,
   TEST_SERVER,
@@ -128,7 +129,9 @@ beforeAll(async () => {
         timeouts: { connect_ms: 1000, request_ms: 400 },
       },
     },
-    routes: { nevis: { prefix: '/nevis', backend: 'nevis', registration: { open: true } } },
+    routes: {
+      nevis: { prefix: '/nevis', backend: 'nevis', registration: { open: true }, ...NO_LIMITS },
+    },
   });
   gateway = await startGateway({ file, env: { RAT_KEY: randomKey(), NEVIS_PASSWORD: 'ninja' } });
   register = `${gateway.url}/nevis/register`;

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
 import {
   call,
+  NO_LIMITS,
   randomKey,
   startGateway,
   TEST_SERVER,
@@ -192,8 +193,9 @@ describe('X-Dry-Run on a route', () => {
           backend: 'llng',
           registration: { open: true },
           dry_run: true,
+          ...NO_LIMITS,
         },
-        live: { prefix: '/live', backend: 'llng', registration: { open: true } },
+        live: { prefix: '/live', backend: 'llng', registration: { open: true }, ...NO_LIMITS },
       },
     });
     gateway = await startGateway({

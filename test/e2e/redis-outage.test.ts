@@ -1,5 +1,3 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import {
   call,
@@ -7,44 +5,17 @@ import {
   type StandardSetup,
   type TestGateway,
 } from '../support/gateway.js';
-import { REDIS_URL } from '../support/redis.js';
+import { RedisRelay } from '../support/redis.js';
 
 /**
  * Redis is a cache, never the only copy: when it goes away at run time the gateway keeps
  * serving every operation (cache bypassed) and `/readyz` reports it; when it comes back the
  * cache is used again. The outage is made with a TCP relay in front of the real Redis.
  */
-class Relay {
-  private server: Server | undefined;
-  private readonly sockets = new Set<Socket>();
-  port = 0;
-
-  async open(): Promise<void> {
-    const target = new URL(REDIS_URL);
-    this.server = createServer((client) => {
-      const upstream = connect(Number(target.port || 6379), target.hostname);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('error', () => undefined);
-        socket.on('close', () => this.sockets.delete(socket));
-      }
-      client.pipe(upstream).pipe(client);
-      client.on('close', () => upstream.destroy());
-      upstream.on('close', () => client.destroy());
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async cut(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
-  }
-}
 
 let setup: StandardSetup;
 let gateway: TestGateway;
-const relay = new Relay();
+const relay = new RedisRelay();
 
 beforeAll(async () => {
   await relay.open();

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
+import type { StandardBackendAddress } from './gateway.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -56,7 +56,7 @@ export function json(response: ServerResponse, status: number, body: unknown): v
 }
 
 /** A fake vendor as a backend of `standardConfig`, with the narrowest usable capabilities. */
-export const asBackend = (baseUrl: string): StandardBackend => ({
+export const asBackend = (baseUrl: string): StandardBackendAddress => ({
   baseUrl,
   initialAccessToken: 'iat-for-fake',
   capabilities: {
@@ -65,5 +65,4 @@ export const asBackend = (baseUrl: string): StandardBackend => ({
     token_endpoint_auth_methods: ['client_secret_basic'],
     scopes: ['openid'],
   },
-  close: async () => undefined,
 });

@@ -43,12 +43,30 @@ export const testLookup: HostLookup = async (host) => {
   return host.endsWith('.internal.test') ? ['127.0.0.1'] : [PUBLIC_ADDRESS];
 };
 
+/** A route's limit settings as written in the config file (`rate_limit`, ...). */
+export type RouteLimitSettings = Record<string, unknown>;
+
+/**
+ * What test routes get unless a test asks for limits: none, so suites that make many requests
+ * from one address are not refused with 429. Only the rate-limit tests turn them on.
+ */
+export const NO_LIMITS: RouteLimitSettings = Object.freeze({
+  rate_limit: false,
+  management_rate_limit: false,
+});
+
+/** What a config needs of a standard backend: where it is and what it registers. */
+export type StandardBackendAddress = Pick<
+  StandardBackend,
+  'baseUrl' | 'initialAccessToken' | 'capabilities'
+>;
+
 /**
  * Writes a config whose backends are real standard servers, one route each, with the RAT key
  * and initial access tokens in environment variables, as in production.
  */
 export function standardConfig(options: {
-  backends: Record<string, StandardBackend>;
+  backends: Record<string, StandardBackendAddress>;
   routes: Record<
     string,
     { prefix: string; backend: string; registration?: unknown; outbound_urls?: unknown }
@@ -59,6 +77,8 @@ export function standardConfig(options: {
   readTtlSeconds?: number;
   /** Merged into every backend section, e.g. `{ timeouts: { request_ms: 300 } }`. */
   backendSection?: Record<string, unknown>;
+  /** Merged into every route section; default `NO_LIMITS`. */
+  limits?: RouteLimitSettings;
   extra?: Record<string, unknown>;
 }): ConfigFixture {
   const env: Record<string, string> = { DCRGW_RAT_KEY: options.key ?? randomKey() };
@@ -87,6 +107,7 @@ export function standardConfig(options: {
         backend: route.backend,
         registration: route.registration ?? { open: true },
         ...(route.outbound_urls === undefined ? {} : { outbound_urls: route.outbound_urls }),
+        ...(options.limits ?? NO_LIMITS),
       },
     ]),
   );
@@ -211,6 +232,10 @@ export async function startStandardSetup(
     registration?: unknown;
     ttlSeconds?: number;
     readTtlSeconds?: number;
+    /** The route's limit settings; default `NO_LIMITS`. */
+    limits?: RouteLimitSettings;
+    /** Route id (part of the rate-limit keys in Redis); default `main`. */
+    routeId?: string;
     env?: Record<string, string>;
     /** Top-level config sections, e.g. `{ metrics: {...} }` (replacing any of the same name). */
     extra?: Record<string, unknown>;
@@ -223,13 +248,14 @@ export async function startStandardSetup(
   const configured = standardConfig({
     backends: { [backendId]: backend },
     routes: {
-      main: {
+      [options.routeId ?? 'main']: {
         prefix: '/idp',
         backend: backendId,
         registration: options.registration,
         outbound_urls: options.outboundUrls,
       },
     },
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
     ...(options.redis === undefined ? {} : { redis: options.redis }),
     ...(options.ttlSeconds === undefined ? {} : { ttlSeconds: options.ttlSeconds }),
     ...(options.readTtlSeconds === undefined ? {} : { readTtlSeconds: options.readTtlSeconds }),

@@ -1,3 +1,4 @@
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 
 /** The real Redis the integration tests use: `REDIS_URL`, else the local default. */
@@ -22,4 +23,52 @@ export async function dumpRedis(redis: Redis): Promise<string[]> {
     }
   } while (cursor !== '0');
   return out;
+}
+
+/**
+ * A TCP relay in front of the real Redis, to take it away from a gateway at run time: `cut`
+ * closes every connection and the port (Redis is gone), `freeze` keeps them open but passes
+ * nothing on (Redis hangs). `open` again on the same port brings it back.
+ */
+export class RedisRelay {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private readonly pipes = new Set<{ client: Socket; upstream: Socket }>();
+  port = 0;
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  async open(): Promise<void> {
+    const target = new URL(REDIS_URL);
+    this.server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      for (const socket of [client, upstream]) {
+        this.sockets.add(socket);
+        socket.on('error', () => undefined);
+        socket.on('close', () => this.sockets.delete(socket));
+      }
+      client.pipe(upstream).pipe(client);
+      this.pipes.add({ client, upstream });
+      client.on('close', () => upstream.destroy());
+      upstream.on('close', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
+    this.port = (this.server.address() as AddressInfo).port;
+  }
+
+  /** Connections stay open and commands are read, but none reaches Redis and none is answered. */
+  freeze(): void {
+    for (const { client, upstream } of this.pipes) {
+      client.unpipe(upstream);
+      upstream.unpipe(client);
+    }
+    this.pipes.clear();
+  }
+
+  async cut(): Promise<void> {
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
 }
