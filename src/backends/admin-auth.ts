@@ -1,4 +1,5 @@
 import { vendorUnavailable } from '../errors/index.js';
+import { untilAborted } from './deadline.js';
 
 /** How a vendor's admin API authenticates callers; declared by the backend's mapping file. */
 export type AdminScheme =
@@ -30,16 +31,20 @@ type TokenExchange = (
 /** Refresh a cached admin token this long before the vendor says it expires. */
 const EXPIRY_MARGIN_MS = 30_000;
 
+/** The `Authorization` value for an admin call; the caller stops waiting when `signal` aborts. */
+export type AdminAuthorizer = (signal: AbortSignal) => Promise<string | undefined>;
+
 /**
  * Returns a function giving the `Authorization` value for admin calls, or undefined when the
  * scheme sends none. Client-credentials tokens are cached until shortly before expiry and
- * fetched single-flight: concurrent requests share one token request.
+ * fetched single-flight: concurrent requests share one token request, which `exchange` bounds
+ * on its own; a caller whose signal aborts leaves without cancelling it for the others.
  */
 export function createAdminAuthorizer(
   scheme: AdminScheme,
   credentials: AdminCredentials,
   exchange: TokenExchange,
-): () => Promise<string | undefined> {
+): AdminAuthorizer {
   switch (scheme.kind) {
     case 'none':
       return async () => undefined;
@@ -60,7 +65,7 @@ function clientCredentials(
   scheme: Extract<AdminScheme, { kind: 'client_credentials' }>,
   credentials: AdminCredentials,
   exchange: TokenExchange,
-): () => Promise<string> {
+): AdminAuthorizer {
   let cached: { value: string; expiresAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
@@ -87,11 +92,11 @@ function clientCredentials(
     };
     return cached.value;
   };
-  return async () => {
+  return async (signal) => {
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.value;
     inFlight ??= fetchToken().finally(() => {
       inFlight = undefined;
     });
-    return inFlight;
+    return Promise.race([inFlight, untilAborted(signal)]);
   };
 }

@@ -7,6 +7,7 @@ import {
 } from '../errors/index.js';
 import type { VendorRequest, VendorResponse } from '../mapping/index.js';
 import { createAdminAuthorizer, type AdminCredentials, type AdminScheme } from './admin-auth.js';
+import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
 
 export interface BackendOptions {
   readonly id: string;
@@ -28,74 +29,108 @@ export interface BackendClient {
   close(): Promise<void>;
 }
 
+/**
+ * Connections per backend, and as many slots: a request that holds a slot always finds a socket,
+ * so undici never queues one where its wait would escape the deadline.
+ */
+const POOL_CONNECTIONS = 64;
+
+type Phase = 'admin token' | 'queued for a connection' | 'vendor exchange';
+
 export function createBackendClient(options: BackendOptions): BackendClient {
   const pool = new Pool(options.baseUrl.origin, {
-    connections: 64,
+    connections: POOL_CONNECTIONS,
     maxResponseSize: options.maxResponseBytes,
     connectTimeout: options.connectTimeoutMs,
-    headersTimeout: options.requestTimeoutMs,
-    bodyTimeout: options.requestTimeoutMs,
+    // The call's deadline governs both; undici's would start only on a socket and restart per chunk.
+    headersTimeout: 0,
+    bodyTimeout: 0,
   });
+  const slots = createSlots(POOL_CONNECTIONS);
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
   const exchange = async (
     call: string,
     method: string,
     path: string,
     headers: Record<string, string>,
-    body?: string,
+    body: string | undefined,
+    signal: AbortSignal,
+    onSlot: () => void,
   ) => {
     const started = performance.now();
     let status = 0;
     try {
-      const response = await pool.request({
-        method: method as 'GET',
-        path,
-        headers,
-        ...(body === undefined ? {} : { body }),
+      return await inSlot(slots, signal, async () => {
+        onSlot();
+        const response = await pool.request({
+          method: method as 'GET',
+          path,
+          headers,
+          signal,
+          ...(body === undefined ? {} : { body }),
+        });
+        status = response.statusCode;
+        // On abort undici destroys this body, which frees the socket and then the slot.
+        return { status, body: await readJson(response.body) };
       });
-      status = response.statusCode;
-      return { status, body: await readJson(response.body) };
-    } catch (error) {
-      throw toBackendError(error, options.id);
     } finally {
       options.observe?.(options.id, call, status, (performance.now() - started) / 1000);
     }
   };
+  // Shared by every caller waiting for the token, so it runs under its own deadline: one
+  // caller giving up must not cancel it for the others (each still stops at its own deadline).
   const authorize = createAdminAuthorizer(
     options.adminScheme,
     options.adminCredentials,
     (path, form, headers) =>
-      exchange(
-        'admin_token',
-        'POST',
-        basePath + path,
-        {
-          ...headers,
-          'content-type': 'application/x-www-form-urlencoded',
-          accept: 'application/json',
-        },
-        form,
+      withDeadline(options.requestTimeoutMs, (signal) =>
+        exchange(
+          'admin_token',
+          'POST',
+          basePath + path,
+          {
+            ...headers,
+            'content-type': 'application/x-www-form-urlencoded',
+            accept: 'application/json',
+          },
+          form,
+          signal,
+          () => undefined,
+        ),
       ),
   );
 
   return {
     id: options.id,
     async send(request) {
-      const path = requestPath(request, options.baseUrl, basePath);
-      const headers: Record<string, string> = { ...request.headers, accept: 'application/json' };
-      const authorization =
-        typeof request.auth === 'object'
-          ? `Bearer ${request.auth.bearer}`
-          : request.auth === 'admin'
-            ? await authorize()
-            : undefined;
-      if (authorization !== undefined) headers.authorization = authorization;
-      let body: string | undefined;
-      if (request.body !== undefined) {
-        headers['content-type'] = 'application/json';
-        body = JSON.stringify(request.body);
+      let phase: Phase = 'admin token';
+      try {
+        return await withDeadline(options.requestTimeoutMs, async (signal) => {
+          const path = requestPath(request, options.baseUrl, basePath);
+          const headers: Record<string, string> = {
+            ...request.headers,
+            accept: 'application/json',
+          };
+          const authorization =
+            typeof request.auth === 'object'
+              ? `Bearer ${request.auth.bearer}`
+              : request.auth === 'admin'
+                ? await authorize(signal)
+                : undefined;
+          if (authorization !== undefined) headers.authorization = authorization;
+          let body: string | undefined;
+          if (request.body !== undefined) {
+            headers['content-type'] = 'application/json';
+            body = JSON.stringify(request.body);
+          }
+          phase = 'queued for a connection';
+          return exchange(request.call, request.method, path, headers, body, signal, () => {
+            phase = 'vendor exchange';
+          });
+        });
+      } catch (error) {
+        throw toBackendError(error, `backend ${options.id} call ${request.call} (${phase})`);
       }
-      return exchange(request.call, request.method, path, headers, body);
     },
     close: () => pool.close(),
   };
@@ -133,16 +168,13 @@ async function readJson(body: { text(): Promise<string> }): Promise<unknown> {
   }
 }
 
-function toBackendError(error: unknown, backend: string): GatewayError {
+function toBackendError(error: unknown, where: string): GatewayError {
   if (error instanceof GatewayError) return error;
+  if (error instanceof DeadlineExceeded) return vendorTimeout(`${where}: ${error.message}`, error);
   if (error instanceof undiciErrors.ResponseExceededMaxSizeError) {
-    return badVendorResponse(`backend ${backend}: response body over the size limit`);
+    return badVendorResponse(`${where}: response body over the size limit`);
   }
-  const timeout =
-    error instanceof undiciErrors.ConnectTimeoutError ||
-    error instanceof undiciErrors.HeadersTimeoutError ||
-    error instanceof undiciErrors.BodyTimeoutError;
-  return timeout
-    ? vendorTimeout(`backend ${backend}`, error)
-    : vendorUnavailable(`backend ${backend}`, error);
+  return error instanceof undiciErrors.ConnectTimeoutError
+    ? vendorTimeout(where, error)
+    : vendorUnavailable(where, error);
 }

@@ -3,6 +3,9 @@ import { createAdminAuthorizer } from '../../src/backends/admin-auth.js';
 
 type Exchange = Parameters<typeof createAdminAuthorizer>[2];
 
+/** A caller with all the time in the world. */
+const NEVER = new AbortController().signal;
+
 /** A token endpoint double that counts requests and answers what the test says. */
 function tokenEndpoint(answers: { status: number; body: unknown }[]) {
   const seen: { path: string; form: string; headers: Record<string, string> }[] = [];
@@ -27,9 +30,9 @@ it('fetches a client-credentials token once for concurrent callers and reuses it
     { status: 200, body: { access_token: 'AT1', expires_in: 3600 } },
   ]);
   const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
-  const values = await Promise.all([authorize(), authorize(), authorize()]);
+  const values = await Promise.all([authorize(NEVER), authorize(NEVER), authorize(NEVER)]);
   expect(values).toStrictEqual(['Bearer AT1', 'Bearer AT1', 'Bearer AT1']);
-  expect(await authorize()).toBe('Bearer AT1');
+  expect(await authorize(NEVER)).toBe('Bearer AT1');
   expect(endpoint.seen).toStrictEqual([
     {
       path: '/oauth2/token',
@@ -51,8 +54,8 @@ it('refreshes a token that is about to expire, and sends post credentials in the
     credentials,
     endpoint.exchange,
   );
-  expect(await authorize()).toBe('Bearer AT1');
-  expect(await authorize()).toBe('Bearer AT2');
+  expect(await authorize(NEVER)).toBe('Bearer AT1');
+  expect(await authorize(NEVER)).toBe('Bearer AT2');
   expect(endpoint.seen[0]!.form).toBe(
     'grant_type=client_credentials&scope=manage&client_id=admin+client&client_secret=s%3Acret',
   );
@@ -65,8 +68,11 @@ it('turns a refused token request into 503 and tries again on the next call', as
     { status: 200, body: { access_token: 'AT3', expires_in: 3600 } },
   ]);
   const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
-  await expect(authorize()).rejects.toMatchObject({ code: 'backend_unavailable', status: 503 });
-  expect(await authorize()).toBe('Bearer AT3');
+  await expect(authorize(NEVER)).rejects.toMatchObject({
+    code: 'backend_unavailable',
+    status: 503,
+  });
+  expect(await authorize(NEVER)).toBe('Bearer AT3');
 });
 
 it('builds static bearer and basic values, and none for open backends', async () => {
@@ -74,17 +80,51 @@ it('builds static bearer and basic values, and none for open backends', async ()
     throw new Error('no token request expected');
   };
   expect(
-    await createAdminAuthorizer({ kind: 'bearer', optional: false }, { token: 't' }, never)(),
+    await createAdminAuthorizer({ kind: 'bearer', optional: false }, { token: 't' }, never)(NEVER),
   ).toBe('Bearer t');
   expect(
-    await createAdminAuthorizer({ kind: 'bearer', optional: true }, {}, never)(),
+    await createAdminAuthorizer({ kind: 'bearer', optional: true }, {}, never)(NEVER),
   ).toBeUndefined();
   expect(
     await createAdminAuthorizer(
       { kind: 'basic' },
       { username: 'admin', password: 'ninja' },
       never,
-    )(),
+    )(NEVER),
   ).toBe(`Basic ${Buffer.from('admin:ninja').toString('base64')}`);
-  expect(await createAdminAuthorizer({ kind: 'none' }, {}, never)()).toBeUndefined();
+  expect(await createAdminAuthorizer({ kind: 'none' }, {}, never)(NEVER)).toBeUndefined();
+});
+
+it('lets a caller stop waiting at its own deadline without cancelling the shared token request', async () => {
+  const seen: string[] = [];
+  let answer: (value: { status: number; body: unknown }) => void = () => undefined;
+  const exchange: Exchange = (path) => {
+    seen.push(path);
+    return new Promise((resolve) => (answer = resolve));
+  };
+  const authorize = createAdminAuthorizer(scheme, credentials, exchange);
+  const impatient = new AbortController();
+  const first = authorize(impatient.signal);
+  const second = authorize(NEVER);
+  const reason = new Error('deadline of the first caller');
+  impatient.abort(reason);
+  await expect(first).rejects.toBe(reason);
+
+  answer({ status: 200, body: { access_token: 'AT4', expires_in: 3600 } });
+  expect(await second).toBe('Bearer AT4');
+  expect(await authorize(NEVER)).toBe('Bearer AT4');
+  expect(seen).toStrictEqual(['/oauth2/token']);
+});
+
+it('refuses at once a caller whose deadline has passed; the token request it started serves the next', async () => {
+  const endpoint = tokenEndpoint([
+    { status: 200, body: { access_token: 'AT5', expires_in: 3600 } },
+  ]);
+  const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
+  const late = new AbortController();
+  late.abort(new Error('late'));
+  await expect(authorize(late.signal)).rejects.toThrow('late');
+  // The shared request it started still completes and serves the next caller.
+  expect(await authorize(NEVER)).toBe('Bearer AT5');
+  expect(endpoint.seen).toHaveLength(1);
 });

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadGateway } from '../../src/assemble.js';
 import { createLogger } from '../../src/http/index.js';
-import { asBackend, json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
-import { call, standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import { json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
+import { call, startGatewayFor, vendorConfig, type TestGateway } from '../support/gateway.js';
 
 /**
  * A failing backend under load must not flood the logs: each request writes exactly one line
@@ -43,13 +43,7 @@ beforeAll(async () => {
       });
     } // hanging: never answers
   });
-  gateway = await startGateway(
-    standardConfig({
-      backends: { fake: asBackend(vendor.baseUrl) },
-      routes: { main: { prefix: '/idp', backend: 'fake' } },
-      backendSection: { timeouts: { request_ms: 300 } },
-    }),
-  );
+  gateway = await startGatewayFor(vendor.baseUrl, { timeouts: { request_ms: 300 } });
 });
 afterAll(async () => {
   await gateway?.close();
@@ -113,10 +107,7 @@ it('writes one line per request, at warn with the code for a 5xx, and never a st
 });
 
 it('sums the failures up in one error line when the interval ends', async () => {
-  const fixture = standardConfig({
-    backends: { fake: asBackend('http://127.0.0.1:9') },
-    routes: { main: { prefix: '/idp', backend: 'fake' } },
-  });
+  const fixture = vendorConfig('http://127.0.0.1:9');
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, done) {

@@ -9,22 +9,40 @@ export interface RecordedRequest {
   readonly body: string;
 }
 
+/** What reached the vendor, counted as it happened (a hang records no finished request). */
+export interface VendorTraffic {
+  /** TCP connections accepted. */
+  connections: number;
+  /** Requests whose headers arrived, finished or not. */
+  arrived: number;
+  /** Requests whose response is still open now. */
+  open: number;
+  /** The most responses open at the same time. */
+  peakOpen: number;
+}
+
 export interface FakeVendor {
   readonly baseUrl: string;
   readonly requests: RecordedRequest[];
+  readonly traffic: VendorTraffic;
   close(): Promise<void>;
 }
 
 /**
  * A scripted HTTP peer for failure cases a real IdP will not produce on demand (malformed
- * answers, hangs). It records every request it receives.
+ * answers, hangs, drips). It records every request it receives and counts what is open.
  */
 export async function startFakeVendor(
   answer: (request: RecordedRequest, response: ServerResponse, baseUrl: string) => void,
 ): Promise<FakeVendor> {
   const requests: RecordedRequest[] = [];
+  const traffic: VendorTraffic = { connections: 0, arrived: 0, open: 0, peakOpen: 0 };
   let baseUrl = '';
   const server = createServer((req: IncomingMessage, res) => {
+    traffic.arrived++;
+    traffic.open++;
+    traffic.peakOpen = Math.max(traffic.peakOpen, traffic.open);
+    res.on('close', () => traffic.open--);
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
     req.on('end', () => {
@@ -38,11 +56,13 @@ export async function startFakeVendor(
       answer(recorded, res, baseUrl);
     });
   });
+  server.on('connection', () => traffic.connections++);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     baseUrl,
     requests,
+    traffic,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
@@ -66,3 +86,21 @@ export const asBackend = (baseUrl: string): StandardBackendAddress => ({
     scopes: ['openid'],
   },
 });
+
+/** An answer that never comes: the request is read and the response left open. */
+export const hang = (): void => undefined;
+
+/**
+ * An answer that starts at once and never ends: 200 with JSON headers, then one byte every
+ * `intervalMs` until the peer goes away, so a per-chunk idle timeout never fires.
+ */
+export function drip(
+  intervalMs: number,
+): (request: RecordedRequest, response: ServerResponse) => void {
+  return (_request, response) => {
+    response.writeHead(200, { 'content-type': 'application/json' });
+    response.write('[');
+    const timer = setInterval(() => response.write(' '), intervalMs);
+    response.on('close', () => clearInterval(timer));
+  };
+}

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadGateway, type Gateway } from '../../src/assemble.js';
 import { createLogger } from '../../src/http/index.js';
 import type { HostLookup } from '../../src/lib/outbound-url.js';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
+import { asBackend } from './fake-vendor.js';
 
 export interface TestGateway {
   readonly url: string;
@@ -186,6 +188,52 @@ async function untilReady(url: string): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`${url} did not become ready`);
+}
+
+/**
+ * A config routing open registration at `/idp` to the vendor at `baseUrl`; `backendSection` is
+ * merged into the backend's config (e.g. its timeouts).
+ */
+export function vendorConfig(
+  baseUrl: string,
+  backendSection?: Record<string, unknown>,
+): ConfigFixture {
+  return standardConfig({
+    backends: { fake: asBackend(baseUrl) },
+    routes: { main: { prefix: '/idp', backend: 'fake' } },
+    ...(backendSection === undefined ? {} : { backendSection }),
+  });
+}
+
+/** A gateway in this process with the config of `vendorConfig`. */
+export function startGatewayFor(
+  baseUrl: string,
+  backendSection?: Record<string, unknown>,
+): Promise<TestGateway> {
+  return startGateway(vendorConfig(baseUrl, backendSection));
+}
+
+export type CallResult = Awaited<ReturnType<typeof call>>;
+
+/**
+ * The response is exactly the gateway's error: status, JSON body with the request id, no-store,
+ * and `Retry-After` on 503/504 only.
+ */
+export function expectGatewayError(
+  response: CallResult,
+  status: number,
+  error: string,
+  description: string,
+): void {
+  expect(response.status).toBe(status);
+  expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+  expect(response.headers.get('cache-control')).toBe('no-store');
+  expect(response.headers.get('retry-after')).toBe(status === 503 || status === 504 ? '5' : null);
+  expect(response.body).toStrictEqual({
+    error,
+    error_description: description,
+    request_id: response.headers.get('x-request-id'),
+  });
 }
 
 /** fetch with a JSON body and the usual headers. */

@@ -1,0 +1,130 @@
+/**
+ * One total deadline per vendor call. undici's own timeouts do not add up to one: its
+ * `headersTimeout`/`bodyTimeout` start only once a pooled socket is assigned and the body timeout
+ * restarts with every chunk, so a saturated pool or a vendor dripping one byte at a time keeps a
+ * caller far beyond any bound. Here the clock starts when the gateway decides to call and covers
+ * everything until the body is read.
+ */
+
+/** The abort reason of a call whose deadline passed. */
+export class DeadlineExceeded extends Error {
+  readonly ms: number;
+  constructor(ms: number) {
+    super(`no complete answer within ${ms} ms`);
+    this.name = 'DeadlineExceeded';
+    this.ms = ms;
+  }
+}
+
+/**
+ * Runs `call` with a signal that aborts after `ms` and settles no later than that: with the
+ * call's result, or with `DeadlineExceeded` even when the call ignores its signal.
+ */
+export async function withDeadline<T>(
+  ms: number,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new DeadlineExceeded(ms)), ms);
+  try {
+    return await Promise.race([call(controller.signal), untilAborted(controller.signal)]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Rejects with the signal's reason once it aborts; never resolves. Raced against work that may
+ * not honour the signal (undici only does once a socket is assigned, a shared fetch never does).
+ */
+export function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise<never>((_resolve, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    else signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  });
+}
+
+/** Frees a slot; calling it again does nothing. */
+export type Release = () => void;
+
+/** A FIFO limit on concurrent vendor exchanges. */
+export interface Slots {
+  /**
+   * Resolves with a slot, first come first served. A caller whose signal aborts while it waits
+   * leaves the queue at once with the signal's reason and never gets one.
+   */
+  acquire(signal: AbortSignal): Promise<Release>;
+  /** Slots held now. */
+  readonly inUse: number;
+  /** Callers waiting now. */
+  readonly waiting: number;
+}
+
+interface Waiter {
+  grant(release: Release): void;
+}
+
+/**
+ * `limit` slots handed out in arrival order. The backend pool has as many connections, so a
+ * request that holds a slot never queues inside undici, where its wait would go unseen and its
+ * abort unheard until a socket frees up.
+ */
+export function createSlots(limit: number): Slots {
+  let inUse = 0;
+  const queue: Waiter[] = [];
+  const newRelease = (): Release => {
+    let done = false;
+    return () => {
+      if (done) return;
+      done = true;
+      const next = queue.shift();
+      if (next === undefined) inUse--;
+      else next.grant(newRelease()); // the slot passes on; inUse is unchanged
+    };
+  };
+  return {
+    acquire(signal) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+      if (inUse < limit) {
+        inUse++;
+        return Promise.resolve(newRelease());
+      }
+      return new Promise<Release>((resolve, reject) => {
+        const leave = () => {
+          queue.splice(queue.indexOf(waiter), 1);
+          reject(signal.reason);
+        };
+        const waiter: Waiter = {
+          grant(granted) {
+            signal.removeEventListener('abort', leave);
+            resolve(granted);
+          },
+        };
+        queue.push(waiter);
+        signal.addEventListener('abort', leave, { once: true });
+      });
+    },
+    get inUse() {
+      return inUse;
+    },
+    get waiting() {
+      return queue.length;
+    },
+  };
+}
+
+/**
+ * Runs `work` in a slot and settles when `signal` aborts, whichever comes first. The slot is
+ * freed when `work` really ends, not at the abort: until then its socket is still busy, and
+ * handing the slot on early would queue the next request inside undici.
+ */
+export async function inSlot<T>(
+  slots: Slots,
+  signal: AbortSignal,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const release = await slots.acquire(signal);
+  const running = (async () => work(signal))();
+  running.then(release, release);
+  return Promise.race([running, untilAborted(signal)]);
+}
