@@ -35,7 +35,16 @@ export interface BackendClient {
  */
 const POOL_CONNECTIONS = 64;
 
+/** Where a call stood when its deadline passed, for the private detail. */
 type Phase = 'admin token' | 'queued for a connection' | 'vendor exchange';
+
+interface Outgoing {
+  readonly call: string;
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: string | undefined;
+}
 
 export function createBackendClient(options: BackendOptions): BackendClient {
   const pool = new Pool(options.baseUrl.origin, {
@@ -48,33 +57,31 @@ export function createBackendClient(options: BackendOptions): BackendClient {
   });
   const slots = createSlots(POOL_CONNECTIONS);
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
+  /** One request and its whole body, in a slot, ended by `signal`. */
   const exchange = async (
-    call: string,
-    method: string,
-    path: string,
-    headers: Record<string, string>,
-    body: string | undefined,
+    outgoing: Outgoing,
     signal: AbortSignal,
-    onSlot: () => void,
-  ) => {
+    onSlot: () => void = () => undefined,
+  ): Promise<VendorResponse> => {
     const started = performance.now();
     let status = 0;
     try {
       return await inSlot(slots, signal, async () => {
         onSlot();
         const response = await pool.request({
-          method: method as 'GET',
-          path,
-          headers,
+          method: outgoing.method as 'GET',
+          path: outgoing.path,
+          headers: outgoing.headers,
           signal,
-          ...(body === undefined ? {} : { body }),
+          ...(outgoing.body === undefined ? {} : { body: outgoing.body }),
         });
         status = response.statusCode;
         // On abort undici destroys this body, which frees the socket and then the slot.
         return { status, body: await readJson(response.body) };
       });
     } finally {
-      options.observe?.(options.id, call, status, (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      options.observe?.(options.id, outgoing.call, status, seconds);
     }
   };
   // Shared by every caller waiting for the token, so it runs under its own deadline: one
@@ -85,17 +92,18 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     (path, form, headers) =>
       withDeadline(options.requestTimeoutMs, (signal) =>
         exchange(
-          'admin_token',
-          'POST',
-          basePath + path,
           {
-            ...headers,
-            'content-type': 'application/x-www-form-urlencoded',
-            accept: 'application/json',
+            call: 'admin_token',
+            method: 'POST',
+            path: basePath + path,
+            headers: {
+              ...headers,
+              'content-type': 'application/x-www-form-urlencoded',
+              accept: 'application/json',
+            },
+            body: form,
           },
-          form,
           signal,
-          () => undefined,
         ),
       ),
   );
@@ -124,7 +132,8 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             body = JSON.stringify(request.body);
           }
           phase = 'queued for a connection';
-          return exchange(request.call, request.method, path, headers, body, signal, () => {
+          const outgoing = { call: request.call, method: request.method, path, headers, body };
+          return exchange(outgoing, signal, () => {
             phase = 'vendor exchange';
           });
         });
