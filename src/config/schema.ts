@@ -37,10 +37,14 @@ const backend = z.strictObject({
     .default({}),
   timeouts: z
     .strictObject({
-      connect_ms: z.number().int().positive().default(2_000),
-      request_ms: z.number().int().positive().default(10_000),
+      connect_ms: milliseconds(2_000, 'to open a connection (counted in request_ms)'),
+      request_ms: milliseconds(
+        10_000,
+        'for a whole vendor call: waiting for a pooled connection, connect, headers and body',
+      ),
     })
-    .default({ connect_ms: 2_000, request_ms: 10_000 }),
+    .prefault({})
+    .describe('a vendor call past these bounds answers 504'),
   max_response_bytes: z.number().int().positive().default(1_048_576),
   capabilities: z
     .strictObject({
