@@ -61,6 +61,8 @@ export interface Slots {
 }
 
 interface Waiter {
+  /** Set when its caller left; skipped then, so leaving costs nothing even in a long queue. */
+  gone: boolean;
   grant(release: Release): void;
 }
 
@@ -71,13 +73,15 @@ interface Waiter {
  */
 export function createSlots(limit: number): Slots {
   let inUse = 0;
+  let waiting = 0;
   const queue: Waiter[] = [];
   const newRelease = (): Release => {
     let done = false;
     return () => {
       if (done) return;
       done = true;
-      const next = queue.shift();
+      let next = queue.shift();
+      while (next?.gone) next = queue.shift();
       if (next === undefined) inUse--;
       else next.grant(newRelease()); // the slot passes on; inUse is unchanged
     };
@@ -91,16 +95,20 @@ export function createSlots(limit: number): Slots {
       }
       return new Promise<Release>((resolve, reject) => {
         const leave = () => {
-          queue.splice(queue.indexOf(waiter), 1);
+          waiter.gone = true;
+          waiting--;
           reject(signal.reason);
         };
         const waiter: Waiter = {
+          gone: false,
           grant(granted) {
             signal.removeEventListener('abort', leave);
+            waiting--;
             resolve(granted);
           },
         };
         queue.push(waiter);
+        waiting++;
         signal.addEventListener('abort', leave, { once: true });
       });
     },
@@ -108,7 +116,7 @@ export function createSlots(limit: number): Slots {
       return inUse;
     },
     get waiting() {
-      return queue.length;
+      return waiting;
     },
   };
 }
