@@ -31,8 +31,25 @@ type TokenExchange = (
 /** Refresh a cached admin token this long before the vendor says it expires. */
 const EXPIRY_MARGIN_MS = 30_000;
 
-/** The `Authorization` value for an admin call; the caller stops waiting when `signal` aborts. */
-export type AdminAuthorizer = (signal: AbortSignal) => Promise<string | undefined>;
+/**
+ * Least time between two token requests after a refusal: a token endpoint that refuses the
+ * gateway's credential, or an API that refuses a token just issued, is not asked again sooner.
+ */
+export const TOKEN_COOLDOWN_MS = 1_000;
+
+export interface AdminAuthorizer {
+  /** The `Authorization` value for an admin call; the caller stops waiting when `signal` aborts. */
+  (signal: AbortSignal): Promise<string | undefined>;
+  /**
+   * The vendor answered 401 to `value`: whether a call retried now would carry a fresh token.
+   * The refused token is forgotten (once, however many calls saw it refused); a token issued
+   * within the cooldown is not, since a new one would be refused as well.
+   */
+  refused(value: string): boolean;
+}
+
+const fixed = (value: string | undefined): AdminAuthorizer =>
+  Object.assign(async () => value, { refused: () => false });
 
 /**
  * Returns a function giving the `Authorization` value for admin calls, or undefined when the
@@ -47,15 +64,13 @@ export function createAdminAuthorizer(
 ): AdminAuthorizer {
   switch (scheme.kind) {
     case 'none':
-      return async () => undefined;
-    case 'bearer': {
-      const value = credentials.token === undefined ? undefined : `Bearer ${credentials.token}`;
-      return async () => value;
-    }
-    case 'basic': {
-      const value = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
-      return async () => value;
-    }
+      return fixed(undefined);
+    case 'bearer':
+      return fixed(credentials.token === undefined ? undefined : `Bearer ${credentials.token}`);
+    case 'basic':
+      return fixed(
+        `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`,
+      );
     case 'client_credentials':
       return clientCredentials(scheme, credentials, exchange);
   }
@@ -66,8 +81,10 @@ function clientCredentials(
   credentials: AdminCredentials,
   exchange: TokenExchange,
 ): AdminAuthorizer {
-  let cached: { value: string; expiresAt: number } | undefined;
+  let cached: { value: string; expiresAt: number; issuedAt: number } | undefined;
   let inFlight: Promise<string> | undefined;
+  /** A refusal by the token endpoint, repeated to callers until the cooldown ends. */
+  let refusal: { error: Error; until: number } | undefined;
   const form = new URLSearchParams({ grant_type: 'client_credentials' });
   if (scheme.scope !== undefined) form.set('scope', scheme.scope);
   const headers: Record<string, string> = {};
@@ -83,20 +100,33 @@ function clientCredentials(
     const response = await exchange(scheme.token_path, form.toString(), headers);
     const body = response.body as { access_token?: unknown; expires_in?: unknown } | undefined;
     if (response.status !== 200 || typeof body?.access_token !== 'string') {
-      throw vendorUnavailable(`admin token request answered ${response.status}`);
+      const error = vendorUnavailable(`admin token request answered ${response.status}`);
+      refusal = { error, until: Date.now() + TOKEN_COOLDOWN_MS };
+      throw error;
     }
+    const now = Date.now();
     const lifetimeMs = (typeof body.expires_in === 'number' ? body.expires_in : 60) * 1000;
     cached = {
       value: `Bearer ${body.access_token}`,
-      expiresAt: Date.now() + lifetimeMs - EXPIRY_MARGIN_MS,
+      expiresAt: now + lifetimeMs - EXPIRY_MARGIN_MS,
+      issuedAt: now,
     };
     return cached.value;
   };
-  return async (signal) => {
+  const authorize = async (signal: AbortSignal): Promise<string> => {
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.value;
+    if (refusal !== undefined && refusal.until > Date.now()) throw refusal.error;
     inFlight ??= fetchToken().finally(() => {
       inFlight = undefined;
     });
     return Promise.race([inFlight, untilAborted(signal)]);
   };
+  return Object.assign(authorize, {
+    refused(value: string): boolean {
+      if (cached === undefined || cached.value !== value) return true; // renewed meanwhile
+      if (Date.now() - cached.issuedAt < TOKEN_COOLDOWN_MS) return false;
+      cached = undefined;
+      return true;
+    },
+  });
 }

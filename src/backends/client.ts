@@ -131,11 +131,22 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             headers['content-type'] = 'application/json';
             body = JSON.stringify(request.body);
           }
-          phase = 'queued for a connection';
-          const outgoing = { call: request.call, method: request.method, path, headers, body };
-          return exchange(outgoing, signal, () => {
-            phase = 'vendor exchange';
-          });
+          const send = () => {
+            phase = 'queued for a connection';
+            const outgoing = { call: request.call, method: request.method, path, headers, body };
+            return exchange(outgoing, signal, () => {
+              phase = 'vendor exchange';
+            });
+          };
+          const response = await send();
+          // An admin token the vendor no longer takes (revoked, rotated keys): once more with a
+          // fresh one, within the same deadline.
+          if (response.status !== 401 || request.auth !== 'admin' || authorization === undefined)
+            return response;
+          if (!authorize.refused(authorization)) return response;
+          phase = 'admin token';
+          headers.authorization = (await authorize(signal))!;
+          return send();
         });
       } catch (error) {
         throw toBackendError(error, `backend ${options.id} call ${request.call} (${phase})`);

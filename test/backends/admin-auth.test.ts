@@ -1,5 +1,5 @@
-import { expect, it } from 'vitest';
-import { createAdminAuthorizer } from '../../src/backends/admin-auth.js';
+import { expect, it, vi } from 'vitest';
+import { createAdminAuthorizer, TOKEN_COOLDOWN_MS } from '../../src/backends/admin-auth.js';
 
 type Exchange = Parameters<typeof createAdminAuthorizer>[2];
 
@@ -62,17 +62,52 @@ it('refreshes a token that is about to expire, and sends post credentials in the
   expect(endpoint.seen[0]!.headers).toStrictEqual({});
 });
 
-it('turns a refused token request into 503 and tries again on the next call', async () => {
-  const endpoint = tokenEndpoint([
-    { status: 401, body: { error: 'invalid_client' } },
-    { status: 200, body: { access_token: 'AT3', expires_in: 3600 } },
-  ]);
-  const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
-  await expect(authorize(NEVER)).rejects.toMatchObject({
-    code: 'backend_unavailable',
-    status: 503,
-  });
-  expect(await authorize(NEVER)).toBe('Bearer AT3');
+it('turns a refused token request into 503, repeated without asking again until the cooldown ends', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    const endpoint = tokenEndpoint([
+      { status: 401, body: { error: 'invalid_client' } },
+      { status: 200, body: { access_token: 'AT3', expires_in: 3600 } },
+    ]);
+    const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
+    for (let attempt = 0; attempt < 3; attempt++)
+      await expect(authorize(NEVER)).rejects.toMatchObject({
+        code: 'backend_unavailable',
+        status: 503,
+      });
+    expect(endpoint.seen).toHaveLength(1);
+    vi.advanceTimersByTime(TOKEN_COOLDOWN_MS);
+    expect(await authorize(NEVER)).toBe('Bearer AT3');
+    expect(endpoint.seen).toHaveLength(2);
+  } finally {
+    vi.useRealTimers();
+  }
+});
+
+it('forgets a token the vendor refused, once for every caller that saw it refused', async () => {
+  vi.useFakeTimers({ toFake: ['Date'] });
+  try {
+    const endpoint = tokenEndpoint([
+      { status: 200, body: { access_token: 'AT6', expires_in: 3600 } },
+      { status: 200, body: { access_token: 'AT7', expires_in: 3600 } },
+    ]);
+    const authorize = createAdminAuthorizer(scheme, credentials, endpoint.exchange);
+    expect(await authorize(NEVER)).toBe('Bearer AT6');
+    // Just issued and already refused: a new token would be refused too (scope, entitlement).
+    expect(authorize.refused('Bearer AT6')).toBe(false);
+    expect(await authorize(NEVER)).toBe('Bearer AT6');
+
+    vi.advanceTimersByTime(TOKEN_COOLDOWN_MS);
+    expect([authorize.refused('Bearer AT6'), authorize.refused('Bearer AT6')]).toStrictEqual([
+      true,
+      true,
+    ]);
+    const renewed = await Promise.all([authorize(NEVER), authorize(NEVER)]);
+    expect(renewed).toStrictEqual(['Bearer AT7', 'Bearer AT7']);
+    expect(endpoint.seen).toHaveLength(2);
+  } finally {
+    vi.useRealTimers();
+  }
 });
 
 it('builds static bearer and basic values, and none for open backends', async () => {
@@ -93,6 +128,12 @@ it('builds static bearer and basic values, and none for open backends', async ()
     )(NEVER),
   ).toBe(`Basic ${Buffer.from('admin:ninja').toString('base64')}`);
   expect(await createAdminAuthorizer({ kind: 'none' }, {}, never)(NEVER)).toBeUndefined();
+  // A fixed credential cannot be renewed: a call it failed is not tried again.
+  expect(
+    createAdminAuthorizer({ kind: 'bearer', optional: false }, { token: 't' }, never).refused(
+      'Bearer t',
+    ),
+  ).toBe(false);
 });
 
 it('lets a caller stop waiting at its own deadline without cancelling the shared token request', async () => {

@@ -1,4 +1,5 @@
 import { afterEach, expect, it, vi } from 'vitest';
+import { TOKEN_COOLDOWN_MS } from '../../src/backends/admin-auth.js';
 import { createBackendClient, type BackendClient } from '../../src/backends/index.js';
 import { hang, json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
 
@@ -83,4 +84,28 @@ it('says in its private detail where the time went, and frees the pool for the n
   });
   vendorHangs = false;
   expect(await client.send(ADD)).toStrictEqual({ status: 201, body: { client_id: 'c2' } });
+});
+
+it('retries once with a fresh admin token when the vendor refuses the cached one', async () => {
+  let issued = 0;
+  let accepted = 'Bearer AT1';
+  const vendor = await startFakeVendor((request, response) => {
+    if (request.url === '/api/token')
+      return json(response, 200, { access_token: `AT${++issued}`, expires_in: 3600 });
+    if (request.authorization !== accepted) return json(response, 401, { error: 'invalid_token' });
+    json(response, 201, { client_id: 'c3' });
+  });
+  cleanup.push(() => vendor.close());
+  const client = await clientFor(vendor, 2_000);
+  expect(await client.send(ADD)).toStrictEqual({ status: 201, body: { client_id: 'c3' } });
+
+  await new Promise((resolve) => setTimeout(resolve, TOKEN_COOLDOWN_MS)); // AT1 is no longer new
+  accepted = 'Bearer AT2'; // the vendor revoked AT1
+  const results = await Promise.all(Array.from({ length: 10 }, () => client.send(ADD)));
+  expect(results.every((result) => result.status === 201)).toBe(true);
+  expect(issued).toBe(2); // one renewal for all ten
+
+  accepted = 'nothing'; // the credential itself lost its rights: AT2 refused, no new token yet
+  expect(await client.send(ADD)).toStrictEqual({ status: 401, body: { error: 'invalid_token' } });
+  expect(issued).toBe(2);
 });
