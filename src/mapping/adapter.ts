@@ -1,7 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { badVendorResponse, methodNotAllowed } from '../errors/index.js';
-import type { CompiledCall, CompiledMapping, CompiledOperation } from './compile.js';
+import type {
+  CompiledCall,
+  CompiledGenerated,
+  CompiledMapping,
+  CompiledOperation,
+} from './compile.js';
 import { isRecord, type Json } from './fields.js';
 import type { Send, VendorRequest } from './port.js';
 import type { OperationName } from './schema.js';
@@ -63,7 +68,7 @@ export interface AdapterOptions {
   /** Every compensation, done or failed (a failure leaves an orphan the operator must remove). */
   readonly onCompensation?: (event: CompensationEvent) => void;
   /** Makes generated values; fixed in examples. */
-  readonly generate?: (name: string, kind: 'id' | 'secret') => string;
+  readonly generate?: (name: string, kind: CompiledGenerated['kind']) => string;
 }
 
 /** State key of the registered members a mapping echoes (`echo:`); no var may use it. */
@@ -284,7 +289,8 @@ function keptState(
   return state;
 }
 
-function randomValue(_name: string, kind: 'id' | 'secret'): string {
+function randomValue(_name: string, kind: CompiledGenerated['kind']): string {
+  if (kind === 'timestamp') return String(Math.floor(Date.now() / 1000));
   return kind === 'id' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url');
 }
 

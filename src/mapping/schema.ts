@@ -95,6 +95,14 @@ const tableShapes = {
         .describe('keep: the untagged member stays a member; list: it joins the list'),
     })
     .describe('locale-tagged members <-> a vendor locale list'),
+  json_text: z
+    .strictObject({
+      fields: fieldList.describe('standard members the vendor has no field of its own for'),
+      to: fieldName.describe('a vendor text member (a comment, a note) holding them as JSON'),
+    })
+    .describe(
+      'members copied into one JSON text member <-> taken back from it when absent (only those listed)',
+    ),
 } as const;
 type TableName = keyof typeof tableShapes;
 const tableOptions = (Object.keys(tableShapes) as TableName[]).map((key) =>
@@ -286,7 +294,11 @@ const adminAuth = z.discriminatedUnion('kind', [
 export type AdminAuth = z.infer<typeof adminAuth>;
 
 const generated = z.strictObject({
-  kind: z.enum(['id', 'secret']).describe('id: 32 hex digits; secret: 256 random bits, base64url'),
+  kind: z
+    .enum(['id', 'secret', 'timestamp'])
+    .describe(
+      'id: 32 hex digits; secret: 256 random bits, base64url; timestamp: the epoch seconds of the create, in decimal',
+    ),
   prefix: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/, 'letters, digits, . _ -')

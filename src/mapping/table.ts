@@ -84,6 +84,7 @@ function compileTwoWay(rule: TableRule): TwoWay {
     };
   }
   if ('member_flag' in rule) return memberFlag(rule.member_flag);
+  if ('json_text' in rule) return jsonText(rule.json_text);
   return localeList(rule.locale_list);
 }
 
@@ -153,4 +154,45 @@ function localeList(rule: {
       else deleteField(record, to);
     },
   };
+}
+
+/**
+ * Registered members a vendor has no field for, kept at the vendor in one free-text member as
+ * a JSON object, so that they need not ride in the RAT (where an update would leave older RATs
+ * carrying older values). Going out the members are copied, not moved: body rules after the
+ * table still see them (and a body `keep` drops them). Coming back only the listed members are
+ * taken, and only when absent: what the vendor stores in fields of its own wins.
+ */
+function jsonText(rule: { fields: readonly string[]; to: string }): TwoWay {
+  const fields = rule.fields.map((name) => [name, fieldPath(name)] as const);
+  const to = fieldPath(rule.to);
+  return {
+    forward: (record) => {
+      const packed: Json = {};
+      for (const [name, path] of fields) {
+        const value = getField(record, path);
+        if (value !== undefined) packed[name] = value;
+      }
+      if (Object.keys(packed).length > 0) setField(record, to, JSON.stringify(packed));
+    },
+    inverse: (record) => {
+      const text = getField(record, to);
+      deleteField(record, to);
+      const packed = typeof text === 'string' ? parseObject(text) : undefined;
+      if (packed === undefined) return;
+      for (const [name, path] of fields) {
+        if (Object.hasOwn(packed, name) && getField(record, path) === undefined)
+          setField(record, path, packed[name]);
+      }
+    },
+  };
+}
+
+function parseObject(text: string): Json | undefined {
+  try {
+    const parsed: unknown = JSON.parse(text);
+    return isRecord(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
 }

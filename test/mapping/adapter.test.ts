@@ -147,6 +147,52 @@ describe('create and compensation', () => {
   });
 });
 
+describe('generated values', () => {
+  const GENERATING = `format_version: 1
+id: generating
+title: generates an id, a secret and the issue time
+admin_auth: { kind: none }
+capabilities:
+  grant_types: [authorization_code]
+  response_types: [code]
+  token_endpoint_auth_methods: [client_secret_basic]
+generate:
+  client_id: { kind: id, prefix: dcr- }
+  client_secret: { kind: secret }
+  issued: { kind: timestamp }
+operations:
+  create:
+    calls:
+      - name: add
+        method: POST
+        path: /clients
+        body: { from: metadata, rules: [{ keep: [client_id, client_secret, issued] }] }
+        expect: [201]
+        result: { rules: [{ set: { client_id_issued_at: '{var.issued}' } }] }
+    keep: [issued]
+    compensate: { calls: [{ name: remove, method: DELETE, path: /clients, expect: [204] }] }
+`;
+
+  it('makes an id, a secret and the epoch seconds of the create, into the body and the vars', async () => {
+    const mapping = loadMappingSource(parseYaml('generating.yaml', GENERATING));
+    const vendor = scripted(() => ({ status: 201, body: {} }));
+    const before = Math.floor(Date.now() / 1000);
+    const result = await createAdapter(mapping, vendor.options).create({}, (c) => c);
+    const after = Math.floor(Date.now() / 1000);
+    const body = vendor.sent[0]!.body as Record<string, string>;
+    expect(body.client_id).toMatch(/^dcr-[0-9a-f]{32}$/);
+    expect(body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.issued).toMatch(/^\d+$/);
+    expect(Number(body.issued)).toBeGreaterThanOrEqual(before);
+    expect(Number(body.issued)).toBeLessThanOrEqual(after);
+    expect(result).toStrictEqual({
+      record: { client_id: body.client_id, client_id_issued_at: body.issued },
+      state: { issued: body.issued },
+      rotated: false,
+    });
+  });
+});
+
 describe('management', () => {
   it('marks a changed vendor RAT as rotated and an unchanged one as not', async () => {
     const state = {

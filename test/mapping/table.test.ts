@@ -78,6 +78,17 @@ describe('field table rules, both ways', () => {
         ],
       },
     ],
+    [
+      'json_text, the members copied (body rules still see them)',
+      { json_text: { fields: ['application_type', 'client_uri'], to: 'options.comment' } },
+      { application_type: 'native', client_uri: 'https://a.example', client_name: 'B' },
+      {
+        application_type: 'native',
+        client_uri: 'https://a.example',
+        client_name: 'B',
+        options: { comment: '{"application_type":"native","client_uri":"https://a.example"}' },
+      },
+    ],
   ])('%s', (_name, rule, standard, vendor) => {
     const compiled = table(rule);
     expect(compiled.toVendor(standard, scope)).toStrictEqual(vendor);
@@ -116,6 +127,21 @@ describe('field table rules, both ways', () => {
         scope,
       ),
     ).toStrictEqual({ metadata: [{ name: 'custom', value: 'x', locale: 'de' }, 'junk'] });
+  });
+
+  it('json_text takes back only listed members the vendor record lacks, and tolerates junk', () => {
+    const compiled = table({ json_text: { fields: ['application_type', 'scope'], to: 'note' } });
+    expect(
+      compiled.fromVendor(
+        { scope: 'openid', note: '{"application_type":"web","scope":"email","x":1}' },
+        scope,
+      ),
+    ).toStrictEqual({ scope: 'openid', application_type: 'web' });
+    for (const note of ['not json', '[1]', 'null', 42, '"text"'])
+      expect(compiled.fromVendor({ note, scope: 'openid' }, scope)).toStrictEqual({
+        scope: 'openid',
+      });
+    expect(compiled.toVendor({ client_name: 'B' }, scope)).toStrictEqual({ client_name: 'B' });
   });
 
   it('refuses an enum map that could not be inverted', () => {
