@@ -61,7 +61,11 @@ export async function startLemonLdapNg(): Promise<LemonLdapNg> {
     plackup(apiPort, apiPsgi, env, dir),
     plackup(portalPort, PORTAL_PSGI, env, dir),
   ];
+  // Detached groups outlive a test process that dies without close(): kill them on exit too.
+  const onExit = () => processes.forEach((child) => signalGroup(child, 'SIGKILL'));
+  process.once('exit', onExit);
   const close = async () => {
+    process.off('exit', onExit);
     await Promise.all(processes.map(stop));
     rmSync(dir, { recursive: true, force: true });
   };
@@ -216,19 +220,19 @@ async function untilAnswers(
 function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  signalGroup(child, 'SIGTERM');
+  const timer = setTimeout(() => signalGroup(child, 'SIGKILL'), 3000);
+  return exited.finally(() => clearTimeout(timer));
+}
+
+/** Signals the process group the child leads (its own, as it was spawned detached), only. */
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   try {
-    process.kill(-child.pid!, 'SIGTERM');
+    process.kill(-child.pid, signal);
   } catch {
     // already gone
   }
-  const timer = setTimeout(() => {
-    try {
-      process.kill(-child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }, 3000);
-  return exited.finally(() => clearTimeout(timer));
 }
 
 function freePort(): Promise<number> {
