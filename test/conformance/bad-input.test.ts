@@ -91,7 +91,8 @@ const redirect = (name: string, uris: unknown, description: string) =>
 
 /** Refused the same way on POST {prefix}/register and PUT {prefix}/register/{client_id}. */
 function refusals(route: ConformanceRoute): Case[] {
-  const { grant_types: supported } = route.backend.capabilities;
+  const { grant_types: supported, token_endpoint_auth_methods: methods } =
+    route.backend.capabilities;
   const unsupportedGrant = (grant: string) =>
     `grant_types value ${grant} is not supported by this identity provider (supported: ${supported.join(', ')})`;
   return [
@@ -223,11 +224,17 @@ function refusals(route: ConformanceRoute): Case[] {
       { jwks: { keys: [] }, jwks_uri: 'https://app.example/jwks' },
       'jwks must not be sent together with jwks_uri',
     ),
-    metadata(
-      'private_key_jwt without keys',
-      { token_endpoint_auth_method: 'private_key_jwt' },
-      'token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri',
-    ),
+    methods.includes('private_key_jwt')
+      ? metadata(
+          'private_key_jwt without keys',
+          { token_endpoint_auth_method: 'private_key_jwt' },
+          'token_endpoint_auth_method private_key_jwt needs jwks or jwks_uri',
+        )
+      : metadata(
+          'private_key_jwt, which the backend does not support',
+          { token_endpoint_auth_method: 'private_key_jwt' },
+          `token_endpoint_auth_method value private_key_jwt is not supported by this identity provider (supported: ${methods.join(', ')})`,
+        ),
     metadata(
       'both proof-of-possession flags',
       { dpop_bound_access_tokens: true, tls_client_certificate_bound_access_tokens: true },

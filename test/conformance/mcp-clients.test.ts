@@ -2,7 +2,7 @@ import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shar
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
 import { MCP_CLIENT_BODIES, type McpClientBody } from './mcp-clients.js';
-import { eachRoute, ROUTES } from './routes.js';
+import { eachRoute, LEMONLDAP_NG_ROUTE, ROUTES } from './routes.js';
 import {
   clientAnswer,
   expectErrorAnswer,
@@ -138,12 +138,21 @@ const VERDICTS: Readonly<Record<string, Row>> = {
   ),
   'MCP Python SDK example client (simple-auth-client), 2025': REGISTERED,
   'MCP Python SDK example client after SEP-837, June 2026': REGISTERED,
-  'mcp-remote 0.1.38 (proxy), 2026': substituted(
-    { scope: 'openid', software_id: LEFT_OUT, software_version: LEFT_OUT },
-    'scope "openid email profile" (its last-resort default) holds values the backend does not ' +
-      'know: registered as "openid"; oidc-provider does not store software_id and ' +
-      'software_version, so the answer leaves them out',
-  ),
+  'mcp-remote 0.1.38 (proxy), 2026': {
+    ...substituted(
+      { scope: 'openid', software_id: LEFT_OUT, software_version: LEFT_OUT },
+      'scope "openid email profile" (its last-resort default) holds values the backend does not ' +
+        'know: registered as "openid"; oidc-provider does not store software_id and ' +
+        'software_version, so the answer leaves them out',
+    ),
+    routes: {
+      [LEMONLDAP_NG_ROUTE]: substituted(
+        { software_id: LEFT_OUT, software_version: LEFT_OUT },
+        'LemonLDAP::NG knows openid, email and profile; the mapping stores no software_id and ' +
+          'software_version, so the answer leaves them out',
+      ).verdict,
+    },
+  },
   'Cline (VS Code extension, vscode:// callback), late 2025': substituted(
     { ...NATIVE, software_id: LEFT_OUT },
     `${NATIVE_WHY}; oidc-provider does not store software_id, so the answer leaves it out`,

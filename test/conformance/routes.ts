@@ -1,6 +1,7 @@
 import { assemble } from '../../src/assemble.js';
 import { startSandbox } from '../../src/sandbox/default-config.js';
-import { listenGateway, type TestGateway } from '../support/gateway.js';
+import { listenGateway, startGateway, type TestGateway } from '../support/gateway.js';
+import { acquireLemonLdapNg, lemonLdapNgConfig } from '../support/lemonldap-ng/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
 
 /**
@@ -47,7 +48,10 @@ export interface BackendFacts {
    * The backend's capabilities as the gateway is configured with them, in the order the
    * gateway names them when it refuses a value (`supported: ...`).
    */
-  readonly capabilities: { readonly grant_types: readonly string[] };
+  readonly capabilities: {
+    readonly grant_types: readonly string[];
+    readonly token_endpoint_auth_methods: readonly string[];
+  };
   /** RFC 7592 §2.2: whether an update issues a new RAT and retires the old one. */
   readonly rotatesRatOnUpdate: boolean;
   /** A scope value the backend registers, for scenarios that send one. */
@@ -114,7 +118,16 @@ const SANDBOX_STANDARD: ConformanceRoute = {
       require_pushed_authorization_requests: false,
       dpop_bound_access_tokens: false,
     },
-    capabilities: { grant_types: ['authorization_code', 'refresh_token', 'client_credentials'] },
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ],
+    },
     rotatesRatOnUpdate: true,
     scope: 'openid',
     refusals: [
@@ -137,7 +150,68 @@ const SANDBOX_STANDARD: ConformanceRoute = {
   },
 };
 
-export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD];
+/**
+ * A real LemonLDAP::NG 2.16 (Debian packages; started once per test file and shared by its
+ * gateways) behind the `lemonldap-ng` mapping: the gateway generates the client id and secret,
+ * and keeps its own RAT (nothing to rotate at the vendor).
+ */
+export const LEMONLDAP_NG_ROUTE = '/llng (LemonLDAP::NG 2.16, lemonldap-ng)';
+const LEMONLDAP_NG: ConformanceRoute = {
+  name: LEMONLDAP_NG_ROUTE,
+  prefix: '/llng',
+  async start(options = {}) {
+    const { llng, release } = await acquireLemonLdapNg();
+    let gateway: TestGateway;
+    try {
+      gateway = await startGateway(
+        lemonLdapNgConfig(llng, {
+          redis: REDIS_URL,
+          ...(options.ratTtlSeconds === undefined ? {} : { ttlSeconds: options.ratTtlSeconds }),
+        }),
+      );
+    } catch (error) {
+      await release();
+      throw error;
+    }
+    return {
+      gateway,
+      endpoints: {
+        authorization_endpoint: `${llng.portalUrl}/oauth2/authorize`,
+        token_endpoint: `${llng.portalUrl}/oauth2/token`,
+      },
+      close: async () => {
+        await gateway.close();
+        await release();
+      },
+    };
+  },
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: {
+      application_type: 'web',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+      id_token_signed_response_alg: 'RS256',
+    },
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: ['client_secret_basic', 'client_secret_post', 'none'],
+    },
+    rotatesRatOnUpdate: false,
+    scope: 'openid',
+    refusals: [
+      {
+        name: 'a client without redirect URIs (every relying party needs one)',
+        metadata: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
+export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD, LEMONLDAP_NG];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */
 export const eachRoute = (): (readonly [string, ConformanceRoute])[] =>
