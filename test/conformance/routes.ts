@@ -82,27 +82,15 @@ const SANDBOX_STANDARD: ConformanceRoute = {
   async start(options = {}) {
     const { config, backends } = await startSandbox({ REDIS_URL, PORT: '0' });
     const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
-    let gateway: TestGateway;
-    try {
-      gateway = await listenGateway(
-        assemble({
-          ...config,
-          tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds },
-        }),
-      );
-    } catch (error) {
-      await closeBackends();
-      throw error;
-    }
     const issuer = backends[0]!.baseUrl;
-    return {
-      gateway,
-      endpoints: { authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` },
-      close: async () => {
-        await gateway.close();
-        await closeBackends();
-      },
-    };
+    return serveRoute(
+      () =>
+        listenGateway(
+          assemble({ ...config, tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds } }),
+        ),
+      { authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` },
+      closeBackends,
+    );
   },
   bodyLimitBytes: 65_536,
   backend: {
@@ -161,29 +149,15 @@ const LEMONLDAP_NG: ConformanceRoute = {
   prefix: '/llng',
   async start(options = {}) {
     const { llng, release } = await acquireLemonLdapNg();
-    let gateway: TestGateway;
-    try {
-      gateway = await startGateway(
-        lemonLdapNgConfig(llng, {
-          redis: REDIS_URL,
-          ...(options.ratTtlSeconds === undefined ? {} : { ttlSeconds: options.ratTtlSeconds }),
-        }),
-      );
-    } catch (error) {
-      await release();
-      throw error;
-    }
-    return {
-      gateway,
-      endpoints: {
+    const ttl = options.ratTtlSeconds === undefined ? {} : { ttlSeconds: options.ratTtlSeconds };
+    return serveRoute(
+      () => startGateway(lemonLdapNgConfig(llng, { redis: REDIS_URL, ...ttl })),
+      {
         authorization_endpoint: `${llng.portalUrl}/oauth2/authorize`,
         token_endpoint: `${llng.portalUrl}/oauth2/token`,
       },
-      close: async () => {
-        await gateway.close();
-        await release();
-      },
-    };
+      release,
+    );
   },
   bodyLimitBytes: 65_536,
   backend: {
@@ -210,6 +184,29 @@ const LEMONLDAP_NG: ConformanceRoute = {
     ],
   },
 };
+
+/** Starts the gateway of a route whose backend runs; the backend stops if the gateway cannot start. */
+async function serveRoute(
+  start: () => Promise<TestGateway>,
+  endpoints: StartedRoute['endpoints'],
+  closeBackend: () => Promise<unknown>,
+): Promise<StartedRoute> {
+  let gateway: TestGateway;
+  try {
+    gateway = await start();
+  } catch (error) {
+    await closeBackend();
+    throw error;
+  }
+  return {
+    gateway,
+    endpoints,
+    close: async () => {
+      await gateway.close();
+      await closeBackend();
+    },
+  };
+}
 
 export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD, LEMONLDAP_NG];
 
