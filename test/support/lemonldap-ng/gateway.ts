@@ -37,46 +37,63 @@ export async function acquireLemonLdapNg(): Promise<SharedLemonLdapNg> {
   };
 }
 
+/** Where a config's secrets come from: `{ env: NAME }` or `{ file: PATH }`, never inline. */
+type SecretRef = { readonly env: string } | { readonly file: string };
+
 /**
- * A gateway config with one route, `{prefix}` (default `/llng`), in front of the Manager API
- * through the bundled `lemonldap-ng` mapping, with open registration; the admin password and
- * RAT key come from the environment, as in production. `apiUrl` replaces the API's address
- * (e.g. with a relay in front of it).
+ * A gateway config (as an object) with one route, `{prefix}` (default `/llng`), in front of
+ * the Manager API through the bundled `lemonldap-ng` mapping, with open registration.
  */
-export function lemonLdapNgConfig(
+export function lemonLdapNgGatewayConfig(
   llng: LemonLdapNg,
+  secrets: { readonly adminPassword: SecretRef; readonly ratKey: SecretRef },
   options: {
+    server?: Record<string, unknown>;
     prefix?: string;
     apiUrl?: string;
-    redis?: string;
+    redis?: SecretRef;
     ttlSeconds?: number;
-    /** Merged into the backend section. */
-    backendSection?: Record<string, unknown>;
   } = {},
-): ConfigFixture {
-  const env: Record<string, string> = {
-    DCRGW_RAT_KEY: randomKey(),
-    LLNG_ADMIN_PASSWORD: llng.admin.password,
-  };
-  if (options.redis !== undefined) env.TEST_REDIS_URL = options.redis;
-  const config = {
-    server: TEST_SERVER,
-    cache: options.redis === undefined ? {} : { redis_url: { env: 'TEST_REDIS_URL' } },
+): Record<string, unknown> {
+  return {
+    server: options.server ?? TEST_SERVER,
+    cache: options.redis === undefined ? {} : { redis_url: options.redis },
     registration_tokens: {
-      keys: [{ kid: 'k1', secret: { env: 'DCRGW_RAT_KEY' } }],
+      keys: [{ kid: 'k1', secret: secrets.ratKey }],
       ...(options.ttlSeconds === undefined ? {} : { ttl_seconds: options.ttlSeconds }),
     },
     backends: {
       llng: {
         mapping: 'lemonldap-ng',
         base_url: options.apiUrl ?? llng.apiUrl,
-        admin: { username: llng.admin.username, password: { env: 'LLNG_ADMIN_PASSWORD' } },
-        ...options.backendSection,
+        admin: { username: llng.admin.username, password: secrets.adminPassword },
       },
     },
     routes: {
       llng: { prefix: options.prefix ?? '/llng', backend: 'llng', registration: { open: true } },
     },
   };
+}
+
+/**
+ * `lemonLdapNgGatewayConfig` written for a test gateway: its admin password and RAT key in
+ * the environment, as in production. `apiUrl` replaces the API's address (e.g. with a relay in
+ * front of it).
+ */
+export function lemonLdapNgConfig(
+  llng: LemonLdapNg,
+  options: { prefix?: string; apiUrl?: string; redis?: string; ttlSeconds?: number } = {},
+): ConfigFixture {
+  const env: Record<string, string> = {
+    DCRGW_RAT_KEY: randomKey(),
+    LLNG_ADMIN_PASSWORD: llng.admin.password,
+  };
+  const { redis, ...rest } = options;
+  if (redis !== undefined) env.TEST_REDIS_URL = redis;
+  const config = lemonLdapNgGatewayConfig(
+    llng,
+    { adminPassword: { env: 'LLNG_ADMIN_PASSWORD' }, ratKey: { env: 'DCRGW_RAT_KEY' } },
+    { ...rest, ...(redis === undefined ? {} : { redis: { env: 'TEST_REDIS_URL' } }) },
+  );
   return { file: writeConfigFile(config), env };
 }
