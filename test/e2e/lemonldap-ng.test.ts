@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
@@ -16,7 +17,8 @@ import {
  * The gateway in front of a real LemonLDAP::NG 2.16 (Debian packages, test/support/lemonldap-ng):
  * a client registered through the standard endpoint exists in LemonLDAP::NG as the gateway
  * says, a user logs in with it at the real portal, an RFC 7592 update and delete reach the
- * portal, and a create the API acknowledges without storing it never yields a 201.
+ * portal, a public client must use PKCE, and a create the API acknowledges without storing it
+ * never yields a 201.
  */
 let llng: LemonLdapNg;
 let release: () => Promise<void>;
@@ -203,6 +205,43 @@ describe('a client registered through the gateway, at the real portal', () => {
         token: client.registration_access_token,
       }),
     );
+  });
+});
+
+describe('a public client (token_endpoint_auth_method none) at the real portal', () => {
+  const redirectUri = 'http://127.0.0.1:33418/';
+  const verifier = randomBytes(32).toString('base64url');
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+
+  it('is registered without a secret, must use PKCE, and redeems its code with the verifier alone', async () => {
+    const response = await call('POST', register, {
+      body: { redirect_uris: [redirectUri], token_endpoint_auth_method: 'none' },
+    });
+    expect(response.status, response.text).toBe(201);
+    const client = response.body;
+    expect(client.client_secret).toBeUndefined();
+    expect(client.token_endpoint_auth_method).toBe('none');
+    const stored = await api(`/providers/oidc/rp/dcr-${client.client_id}`);
+    expect(stored.body.options).toMatchObject({ public: 1, requirePKCE: 1 });
+
+    const request = { clientId: client.client_id, redirectUri, ...USER };
+    const withPkce = await eventually(
+      () => authorize(llng.portalUrl, { ...request, codeChallenge: challenge }),
+      gotCode,
+    );
+    expect(withPkce.kind).toBe('code');
+    if (withPkce.kind !== 'code') return;
+    const tokens = await redeem(
+      llng.portalUrl,
+      { clientId: client.client_id, redirectUri },
+      withPkce.code,
+      verifier,
+    );
+    expect(tokens.status, JSON.stringify(tokens.body)).toBe(200);
+    expect(tokens.body.id_token).toEqual(expect.any(String));
+
+    const withoutPkce = await authorize(llng.portalUrl, request);
+    expect(withoutPkce.kind).toBe('refused');
   });
 });
 

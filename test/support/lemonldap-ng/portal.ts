@@ -10,6 +10,8 @@ export interface AuthorizationRequest {
   readonly password: string;
   readonly scope?: string;
   readonly state?: string;
+  /** PKCE (RFC 7636): sent as `code_challenge` with method S256. */
+  readonly codeChallenge?: string;
 }
 
 /** Where the flow ended: a code at the redirect URI, or the portal refusing (with its page). */
@@ -32,6 +34,9 @@ export async function authorize(
     redirect_uri: request.redirectUri,
     scope: request.scope ?? 'openid',
     state,
+    ...(request.codeChallenge === undefined
+      ? {}
+      : { code_challenge: request.codeChallenge, code_challenge_method: 'S256' }),
   });
   const authorizeUrl = `${portalUrl}/oauth2/authorize?${query}`;
   const jar = new Map<string, string>();
@@ -59,17 +64,22 @@ export async function authorize(
   return outcome(await step(authorizeUrl, jar, consent), request.redirectUri, state);
 }
 
-/** The token request with `client_secret_basic` (or as a public client when there is no secret). */
+/**
+ * The token request with `client_secret_basic`, or as a public client (`client_id` in the
+ * form) when there is no secret; `codeVerifier` for PKCE.
+ */
 export async function redeem(
   portalUrl: string,
   client: { clientId: string; clientSecret?: string; redirectUri: string },
   code: string,
+  codeVerifier?: string,
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const form = new URLSearchParams({
     grant_type: 'authorization_code',
     code,
     redirect_uri: client.redirectUri,
   });
+  if (codeVerifier !== undefined) form.set('code_verifier', codeVerifier);
   const headers: Record<string, string> = {
     'content-type': 'application/x-www-form-urlencoded',
     accept: 'application/json',
