@@ -1,4 +1,10 @@
-import { TEST_SERVER, randomKey, writeConfigFile, type ConfigFixture } from '../gateway.js';
+import {
+  NO_LIMITS,
+  TEST_SERVER,
+  randomKey,
+  writeConfigFile,
+  type ConfigFixture,
+} from '../gateway.js';
 import { startLemonLdapNg, type LemonLdapNg } from './index.js';
 
 /**
@@ -53,6 +59,8 @@ export function lemonLdapNgGatewayConfig(
     apiUrl?: string;
     redis?: SecretRef;
     ttlSeconds?: number;
+    /** Merged into the route section, e.g. its limits. */
+    routeSection?: Record<string, unknown>;
   } = {},
 ): Record<string, unknown> {
   return {
@@ -70,14 +78,19 @@ export function lemonLdapNgGatewayConfig(
       },
     },
     routes: {
-      llng: { prefix: options.prefix ?? '/llng', backend: 'llng', registration: { open: true } },
+      llng: {
+        prefix: options.prefix ?? '/llng',
+        backend: 'llng',
+        registration: { open: true },
+        ...options.routeSection,
+      },
     },
   };
 }
 
 /**
  * `lemonLdapNgGatewayConfig` written for a test gateway: its admin password and RAT key in
- * the environment, as in production. `apiUrl` replaces the API's address (e.g. with a relay in
+ * the environment, as in production, and no rate limits (`NO_LIMITS`). `apiUrl` replaces the API's address (e.g. with a relay in
  * front of it).
  */
 export function lemonLdapNgConfig(
@@ -93,7 +106,11 @@ export function lemonLdapNgConfig(
   const config = lemonLdapNgGatewayConfig(
     llng,
     { adminPassword: { env: 'LLNG_ADMIN_PASSWORD' }, ratKey: { env: 'DCRGW_RAT_KEY' } },
-    { ...rest, ...(redis === undefined ? {} : { redis: { env: 'TEST_REDIS_URL' } }) },
+    {
+      ...rest,
+      ...(redis === undefined ? {} : { redis: { env: 'TEST_REDIS_URL' } }),
+      routeSection: NO_LIMITS,
+    },
   );
   return { file: writeConfigFile(config), env };
 }
