@@ -90,9 +90,17 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
         });
       }
     };
+    const compensating = at.includes('compensate');
     calls.forEach((call, index) => {
       const path = [...at, index];
       const placed = references.get(path.join('.'));
+      // A vendor that lost a write has nothing to remove: only undoing a create may call
+      // "already gone" a success. Anywhere else a 404 has its own meaning (RFC 7592).
+      if (!compensating && call.expect.some((status) => status >= 300))
+        problems.push({
+          path: [...path, 'expect'],
+          message: 'only compensating calls may expect 404 or 410 (the client is already gone)',
+        });
       placed?.request.forEach(checkReference);
       const from = call.body?.from;
       if (typeof from === 'object' && !available.has(from.var)) {

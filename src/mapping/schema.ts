@@ -199,7 +199,12 @@ const call = z
         rules: z.array(fieldRule).default([]),
       })
       .optional(),
-    expect: z.array(z.number().int().min(200).max(299)).min(1),
+    expect: z
+      .array(z.union([z.number().int().min(200).max(299), z.literal(404), z.literal(410)]))
+      .min(1)
+      .describe(
+        'the statuses that mean success: 2xx; a compensating call may add 404 and 410 (the client is already gone)',
+      ),
     creates: z
       .literal(true)
       .optional()

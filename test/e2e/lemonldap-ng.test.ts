@@ -308,6 +308,11 @@ describe('the lost-write quirk (contract §6.2)', () => {
       });
       const after = await api('/providers/oidc/rp/findByConfKey?pattern=dcr-*');
       expect(after.body).toStrictEqual(before.body);
+      // The compensating DELETE found nothing to remove (404): no orphan reported to operators.
+      const compensations = relayed.logs
+        .map((line) => JSON.parse(line) as { msg?: string; clientId?: string })
+        .filter((line) => /partially created client/.test(line.msg ?? ''));
+      expect(compensations).toMatchObject([{ msg: 'removed a partially created client' }]);
       expect(JSON.stringify(after.body)).not.toContain('https://lost.example/cb');
 
       // The next create goes through to the API and is stored.

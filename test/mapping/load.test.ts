@@ -201,6 +201,20 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
     );
   });
 
+  it('a 404 or 410 as success anywhere but a compensating call', () => {
+    const text = edited('expect: [201]', 'expect: [201, 404]');
+    expect(refusal(text)).toBe(
+      `${at(text, 'expect: [201, 404]', 8)}: operations.create.calls.0.expect: only compensating calls may expect 404 or 410 (the client is already gone)`,
+    );
+    const compensating = edited(
+      'operations:\n  create:\n    calls:',
+      'operations:\n  create:\n    compensate:\n      calls:\n        - { name: undo, method: DELETE, path: /x, expect: [204, 404, 410] }\n    calls:',
+    );
+    expect(load(compensating).operations.create.compensate?.[0]?.expect).toStrictEqual(
+      new Set([204, 404, 410]),
+    );
+  });
+
   it('a create that captures no client_id', () => {
     const text = edited('          client_id: client_id\n', '');
     expect(refusal(text)).toBe(
