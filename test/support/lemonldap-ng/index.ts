@@ -61,8 +61,12 @@ export async function startLemonLdapNg(): Promise<LemonLdapNg> {
     plackup(apiPort, apiPsgi, env, dir),
     plackup(portalPort, PORTAL_PSGI, env, dir),
   ];
-  // Detached groups outlive a test process that dies without close(): kill them on exit too.
-  const onExit = () => processes.forEach((child) => signalGroup(child, 'SIGKILL'));
+  // Detached groups outlive a process that exits without close() (a test worker torn down, a
+  // signal handled by a wrapper): kill them and remove the directory on exit too.
+  const onExit = () => {
+    processes.forEach((child) => signalGroup(child, 'SIGKILL'));
+    rmSync(dir, { recursive: true, force: true });
+  };
   process.once('exit', onExit);
   const close = async () => {
     process.off('exit', onExit);
