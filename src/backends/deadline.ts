@@ -25,9 +25,16 @@ export async function withDeadline<T>(
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new DeadlineExceeded(ms)), ms);
+  let expire: (reason: DeadlineExceeded) => void = () => undefined;
+  // Rejected by the timer itself: no listener on the signal for the deadline's own race.
+  const expired = new Promise<never>((_resolve, reject) => (expire = reject));
+  const timer = setTimeout(() => {
+    const reason = new DeadlineExceeded(ms);
+    controller.abort(reason);
+    expire(reason);
+  }, ms);
   try {
-    return await Promise.race([call(controller.signal), untilAborted(controller.signal)]);
+    return await Promise.race([call(controller.signal), expired]);
   } finally {
     clearTimeout(timer);
   }

@@ -11,7 +11,8 @@ import { hasBody } from './json-body.js';
  */
 export function installBodyDeadline(app: FastifyInstance, ms: number): void {
   app.addHook('preParsing', async (request, reply, payload) => {
-    if (!hasBody(request.headers)) return payload;
+    // A body that came with its headers (most do) is already in: nothing left to wait for.
+    if (!hasBody(request.headers) || request.raw.complete) return payload;
     const bounded = new PassThrough();
     const timer = setTimeout(() => {
       void reply.header('connection', 'close');
