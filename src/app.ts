@@ -76,11 +76,11 @@ export async function buildApp(
   const cache = options.cache ?? redisCache ?? createMemoryCache();
   const [primaryKey] = config.tokens.keys;
   const metrics = createMetrics(() => cache.ready());
-  const clients = assembled.map(({ section, mapping }) =>
+  const clients = assembled.map(({ section, mapping, params }) =>
     createBackendClient({
       id: section.id,
       baseUrl: section.baseUrl,
-      adminScheme: mapping.adminAuth,
+      adminScheme: mapping.adminAuthFor(params),
       adminCredentials: section.admin,
       connectTimeoutMs: section.connectTimeoutMs,
       requestTimeoutMs: section.requestTimeoutMs,

@@ -60,6 +60,8 @@ export interface CompiledMapping {
   /** Short hash of the file's text: part of cache keys, so an edited mapping never reads stale entries. */
   readonly hash: string;
   readonly adminAuth: AdminAuth;
+  /** `adminAuth` for one backend: a `token_path` template rendered with its parameters. */
+  adminAuthFor(params: Readonly<Record<string, string>>): AdminAuth;
   readonly parameters: MappingFile['parameters'];
   readonly capabilities: MappingFile['capabilities'];
   /** `capabilities.fields` as a set of base names, when the vendor stores only some members. */
@@ -95,8 +97,17 @@ export interface CallReferences {
 export function compileMapping(
   file: MappingFile,
   hash: string,
-): { mapping: CompiledMapping; references: Map<string, CallReferences> } {
+): {
+  mapping: CompiledMapping;
+  references: Map<string, CallReferences>;
+  adminReferences: readonly PlacedReference[];
+} {
   const references = new Map<string, CallReferences>();
+  const admin = file.admin_auth;
+  const tokenPath =
+    admin.kind === 'client_credentials'
+      ? compileTemplateAt(['admin_auth', 'token_path'], admin.token_path)
+      : undefined;
   const table = compileTable(file.fields);
   const resources = new Map(
     Object.entries(file.resources).map(([name, source]) => [
@@ -134,7 +145,11 @@ export function compileMapping(
     id: file.id,
     title: file.title,
     hash,
-    adminAuth: file.admin_auth,
+    adminAuth: admin,
+    adminAuthFor: (params) =>
+      admin.kind === 'client_credentials' && tokenPath !== undefined
+        ? { ...admin, token_path: tokenPath.template.render({ params, vars: {} }) }
+        : admin,
     parameters: file.parameters,
     capabilities: file.capabilities,
     storedFields: file.capabilities.fields ? new Set(file.capabilities.fields) : undefined,
@@ -160,7 +175,7 @@ export function compileMapping(
     examples: file.examples,
     classifyError: compileErrorRules(file.errors),
   };
-  return { mapping, references };
+  return { mapping, references, adminReferences: tokenPath?.references ?? [] };
 }
 
 function guard(when: Condition | undefined, unless: Condition | undefined) {

@@ -31,7 +31,10 @@ export function loadMappingSource(source: YamlSource): CompiledMapping {
       throw new FileError(describe(source, { path: error.at, message: error.message }));
     throw error;
   }
-  const problems = checkNames(parsed, compiled.references);
+  const problems = [
+    ...checkNames(parsed, compiled.references),
+    ...checkAdminReferences(parsed, compiled.adminReferences),
+  ];
   if (problems.length > 0)
     throw new FileError(problems.map((problem) => describe(source, problem)).join('\n'));
   return deepFreeze(compiled.mapping);
@@ -68,21 +71,7 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
   const kept = new Set(['client_id', ...create.keep.map(keptName)]);
   const checkCalls = (at: FilePath, calls: readonly Call[], available: Set<string>): void => {
     const checkReference = (ref: PlacedReference): void => {
-      if (ref.namespace === 'param') {
-        const spec = Object.hasOwn(file.parameters, ref.name)
-          ? file.parameters[ref.name]
-          : undefined;
-        if (spec === undefined)
-          problems.push({
-            path: ref.at,
-            message: `{param.${ref.name}} is not declared under parameters`,
-          });
-        else if (!ref.optional && !spec.required && spec.default === undefined)
-          problems.push({
-            path: ref.at,
-            message: `{param.${ref.name}} may be unset: make the parameter required, give it a default, or a fallback`,
-          });
-      }
+      if (ref.namespace === 'param') problems.push(...paramProblems(file, ref));
       if (ref.namespace === 'var' && !ref.optional && !available.has(ref.name)) {
         problems.push({
           path: ref.at,
@@ -175,6 +164,33 @@ function checkNames(file: MappingFile, references: Map<string, CallReferences>):
     });
   }
   return problems;
+}
+
+/** `admin_auth.token_path` is rendered once per backend, before any call: parameters only. */
+function checkAdminReferences(
+  file: MappingFile,
+  references: readonly PlacedReference[],
+): Problem[] {
+  return references.flatMap((ref): Problem[] => {
+    if (ref.namespace === 'var')
+      return [{ path: ref.at, message: `{var.${ref.name}}: token_path may name parameters only` }];
+    return paramProblems(file, ref);
+  });
+}
+
+/** A parameter named in a template is declared, and set whenever the template renders. */
+function paramProblems(file: MappingFile, ref: PlacedReference): Problem[] {
+  const spec = Object.hasOwn(file.parameters, ref.name) ? file.parameters[ref.name] : undefined;
+  if (spec === undefined)
+    return [{ path: ref.at, message: `{param.${ref.name}} is not declared under parameters` }];
+  if (!ref.optional && !spec.required && spec.default === undefined)
+    return [
+      {
+        path: ref.at,
+        message: `{param.${ref.name}} may be unset: make the parameter required, give it a default, or a fallback`,
+      },
+    ];
+  return [];
 }
 
 function deepFreeze<T>(value: T): T {

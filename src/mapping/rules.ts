@@ -139,12 +139,58 @@ function compileRule(rule: FieldRule, references: PlacedReference[]): Step {
   if ('to_number' in rule) return convert(rule.to_number, toNumber);
   if ('to_boolean' in rule) return convert(rule.to_boolean, toBoolean);
   if ('millis_to_seconds' in rule) return convert(rule.millis_to_seconds, millisToSeconds);
+  if ('bcp47_case' in rule) return bcp47Case(rule.bcp47_case);
   return (record) => {
     for (const [field, value] of Object.entries(record)) {
       if (value === null || value === '' || (Array.isArray(value) && value.length === 0))
         delete record[field];
     }
   };
+}
+
+/**
+ * Vendors that store a language tag through a case-folding API (Java's `Locale(String)`) answer
+ * `client_name#de-ch` for `client_name#de-CH`. Tags compare case-insensitively (RFC 5646 §2.1.1),
+ * so the canonical case restores what callers send. A member whose canonical key is already
+ * present keeps that one. Top-level members only, in their order.
+ */
+function bcp47Case(fields: readonly string[]): Step {
+  const names = new Set(fields);
+  return (record) => {
+    const entries = Object.entries(record);
+    for (const key of Object.keys(record)) delete record[key];
+    for (const [key, value] of entries) {
+      const [name, tag, ...rest] = key.split('#');
+      const canonical =
+        tag !== undefined && rest.length === 0 && names.has(name!)
+          ? `${name}#${canonicalTag(tag)}`
+          : key;
+      if (!Object.hasOwn(record, canonical)) record[canonical] = value;
+    }
+  };
+}
+
+/**
+ * RFC 5646 §2.1.1: language lower case, a 4-letter script title case, a 2-letter region upper
+ * case, everything else lower case; after a singleton (`x-`, `u-`) nothing is script or region.
+ */
+export function canonicalTag(tag: string): string {
+  let extension = false;
+  return tag
+    .split('-')
+    .map((subtag, index) => {
+      const lower = subtag.toLowerCase();
+      if (index === 0 || extension) return lower;
+      if (subtag.length === 1) {
+        extension = true;
+        return lower;
+      }
+      if (subtag.length === 4 && /^[a-z]+$/i.test(subtag))
+        return lower[0]!.toUpperCase() + lower.slice(1);
+      if (subtag.length === 2 && /^[a-z]+$/i.test(subtag)) return subtag.toUpperCase();
+      return lower;
+    })
+    .join('-');
 }
 
 /** Values map one by one, in lists too; values the map does not name pass unchanged. */

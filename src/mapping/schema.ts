@@ -45,6 +45,9 @@ const ruleShapes = {
   to_boolean: fieldList.describe('"true"/"false" become booleans'),
   millis_to_seconds: fieldList.describe('epoch milliseconds become seconds'),
   drop_empty: z.literal(true).describe('drop null, "" and empty arrays'),
+  bcp47_case: fieldList.describe(
+    'the tag of each name#tag member of these fields in canonical BCP 47 case (de-CH, zh-Hant-TW)',
+  ),
 } as const;
 type RuleName = keyof typeof ruleShapes;
 
@@ -289,7 +292,10 @@ const adminAuth = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('basic') }),
   z.strictObject({
     kind: z.literal('client_credentials'),
-    token_path: z.string().regex(/^\//, 'a path starting with /'),
+    token_path: z
+      .string()
+      .regex(/^(\/|\{param\.)/, 'a path starting with / or with a {param.NAME} holding one')
+      .describe('below the base URL; a template of {param.NAME} only (a realm path, say)'),
     scope: z.string().optional(),
     client_auth: z
       .enum(['client_secret_basic', 'client_secret_post'])

@@ -8,7 +8,7 @@ const BUNDLED = resolve(import.meta.dirname, '../../mappings/rfc7591.yaml');
 const STANDARD = readFileSync(BUNDLED, 'utf8');
 const RULE_NAMES =
   'rename, set, default, copy, drop, keep, enum_map, scope_to_list, list_to_scope, to_string, ' +
-  'to_number, to_boolean, millis_to_seconds, drop_empty';
+  'to_number, to_boolean, millis_to_seconds, drop_empty, bcp47_case';
 
 const load = (text: string) => loadMappingSource(parseYaml('m.yaml', text));
 
@@ -147,6 +147,34 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
     expect(refusal(text)).toBe(
       `${at(text, "'{param.nope}'")}: operations.create.calls.0.path: {param.nope} is not declared under parameters`,
     );
+  });
+
+  it('a token_path naming a var, an undeclared parameter or one that may be unset', () => {
+    const withTokenPath = (path: string, parameters = '') =>
+      edited(
+        "admin_auth:\n  kind: bearer\n  optional: true # open registration backends need no initial access token",
+        `admin_auth: { kind: client_credentials, token_path: '${path}' }`,
+      ).replace('parameters:\n', `parameters:\n${parameters}`);
+    const realm = "  realm: { description: the realm path, default: /realms/root }\n";
+    const rendered = load(withTokenPath('{param.realm}/access_token', realm));
+    expect(rendered.adminAuthFor({ realm: '/realms/root/realms/a' })).toStrictEqual({
+      kind: 'client_credentials',
+      token_path: '/realms/root/realms/a/access_token',
+      client_auth: 'client_secret_basic',
+    });
+    const cases: [string, string, string][] = [
+      ['/x/{var.x}', '', '{var.x}: token_path may name parameters only'],
+      ['{param.nope}/token', '', '{param.nope} is not declared under parameters'],
+      [
+        '{param.unset}/token',
+        '  unset: { description: no default }\n',
+        '{param.unset} may be unset: make the parameter required, give it a default, or a fallback',
+      ],
+    ];
+    for (const [path, parameters, message] of cases) {
+      const text = withTokenPath(path, parameters);
+      expect(refusal(text)).toBe(`${at(text, `'${path}'`)}: admin_auth.token_path: ${message}`);
+    }
   });
 
   it('a var neither kept in the RAT nor captured earlier', () => {
