@@ -10,12 +10,44 @@ import {
 } from '../config/load.js';
 import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
+import type { SandboxForgeRockAm } from './forgerock-am/index.js';
 import type { StandardBackend } from './standard-backend.js';
+
+/** What a sandbox backend offers its caller besides its config: a count and a stop. */
+export interface SandboxBackend {
+  readonly baseUrl: string;
+  clientCount(): number;
+  close(): Promise<void>;
+}
 
 export interface Sandbox {
   readonly config: GatewayConfig;
-  readonly backends: readonly StandardBackend[];
+  /** Every backend, the standard one first. */
+  readonly backends: readonly SandboxBackend[];
+  readonly standard: StandardBackend;
+  readonly forgerockAm: SandboxForgeRockAm;
 }
+
+/** What every sandbox backend section shares. */
+const SANDBOX_BACKEND = {
+  connectTimeoutMs: 2_000,
+  requestTimeoutMs: 10_000,
+  maxResponseBytes: 1_048_576,
+} as const;
+
+/**
+ * What every sandbox route shares: open registration, dry runs, and no limits (the sandbox
+ * serves loopback only, and local tools may hammer it: README).
+ */
+const SANDBOX_ROUTE = {
+  access: { kind: 'open' },
+  registration: 'substitute',
+  dryRun: true,
+  // Local tools register loopback URLs; the IdPs run in this process, so they share the
+  // gateway's resolver and cannot reach a name the gateway cannot resolve.
+  outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
+  limits: {},
+} as const;
 
 const SANDBOX_HOSTS = new Set([...LOOPBACK_HOSTS, '::1']);
 
@@ -34,7 +66,11 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   }
   // Loaded only once the host is accepted: oidc-provider prints warnings when it loads.
   const { startStandardBackend } = await import('./standard-backend.js');
-  const standard = await startStandardBackend();
+  const { startSandboxForgeRockAm } = await import('./forgerock-am/index.js');
+  const [standard, forgerockAm] = await Promise.all([
+    startStandardBackend(),
+    startSandboxForgeRockAm(),
+  ]);
   const config: GatewayConfig = {
     source: 'built-in sandbox',
     sandbox: true,
@@ -56,10 +92,21 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         baseUrl: new URL(standard.baseUrl),
         parameters: { registration_path: '/reg' },
         admin: { token: standard.initialAccessToken },
-        connectTimeoutMs: 2_000,
-        requestTimeoutMs: 10_000,
-        maxResponseBytes: 1_048_576,
+        ...SANDBOX_BACKEND,
         capabilities: standard.capabilities,
+      },
+      {
+        id: 'sandbox-forgerock-am',
+        mapping: 'forgerock-am',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'forgerock-am.yaml'),
+        baseUrl: new URL(forgerockAm.baseUrl),
+        parameters: { realm_path: forgerockAm.realmPath },
+        admin: {
+          clientId: forgerockAm.service.clientId,
+          clientSecret: forgerockAm.service.clientSecret,
+        },
+        ...SANDBOX_BACKEND,
+        capabilities: forgerockAm.capabilities,
       },
     ],
     routes: [
@@ -67,20 +114,21 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         id: 'sandbox-standard',
         prefix: '/sandbox/standard',
         backend: 'sandbox-standard',
-        access: { kind: 'open' },
-        registration: 'substitute',
-        dryRun: true,
-        // Local tools register loopback URLs; the IdP runs in this process, so it shares the
-        // gateway's resolver and cannot reach a name the gateway cannot resolve.
-        outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
-        // None: the sandbox serves loopback only, and local tools may hammer it (README).
-        limits: {},
+        ...SANDBOX_ROUTE,
+      },
+      {
+        id: 'sandbox-forgerock-am',
+        prefix: '/sandbox/forgerock-am',
+        backend: 'sandbox-forgerock-am',
+        ...SANDBOX_ROUTE,
       },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
-    backends: [standard],
+    backends: [standard, forgerockAm],
+    standard,
+    forgerockAm,
   };
 }

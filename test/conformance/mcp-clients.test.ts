@@ -2,7 +2,7 @@ import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shar
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
 import { MCP_CLIENT_BODIES, type McpClientBody } from './mcp-clients.js';
-import { eachRoute, LEMONLDAP_NG_ROUTE, ROUTES } from './routes.js';
+import { eachRoute, FORGEROCK_AM_ROUTE, LEMONLDAP_NG_ROUTE, ROUTES } from './routes.js';
 import {
   clientAnswer,
   expectErrorAnswer,
@@ -150,6 +150,11 @@ const VERDICTS: Readonly<Record<string, Row>> = {
         { software_id: LEFT_OUT, software_version: LEFT_OUT },
         'LemonLDAP::NG knows openid, email and profile; the mapping stores no software_id and ' +
           'software_version, so the answer leaves them out',
+      ).verdict,
+      [FORGEROCK_AM_ROUTE]: substituted(
+        { scope: 'profile email openid', software_id: LEFT_OUT, software_version: LEFT_OUT },
+        'AM knows all three scope values and answers them in an order of its own (scope is a ' +
+          'set, RFC 6749 section 3.3); AM does not store software_id and software_version',
       ).verdict,
     },
   },

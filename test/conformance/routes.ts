@@ -1,5 +1,5 @@
 import { assemble } from '../../src/assemble.js';
-import { startSandbox } from '../../src/sandbox/default-config.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/default-config.js';
 import { listenGateway, startGateway, type TestGateway } from '../support/gateway.js';
 import { acquireLemonLdapNg, lemonLdapNgConfig } from '../support/lemonldap-ng/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
@@ -71,6 +71,34 @@ export interface BackendRefusal {
   readonly description: string;
 }
 
+/** What the gateway's policy registers when a request leaves it out (README, Requests). */
+const GATEWAY_DEFAULTS = {
+  application_type: 'web',
+  grant_types: ['authorization_code'],
+  response_types: ['code'],
+  token_endpoint_auth_method: 'client_secret_basic',
+} as const;
+
+/**
+ * Starts the embedded default with the real Redis, as `npm start` would serve it; `endpoints`
+ * names what an MCP client reads from the authorization server metadata of the route's IdP.
+ */
+async function startEmbedded(
+  options: StartOptions,
+  endpoints: (sandbox: Sandbox) => StartedRoute['endpoints'],
+): Promise<StartedRoute> {
+  const sandbox = await startSandbox({ REDIS_URL, PORT: '0' });
+  const { config, backends } = sandbox;
+  return serveRoute(
+    () =>
+      listenGateway(
+        assemble({ ...config, tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds } }),
+      ),
+    endpoints(sandbox),
+    () => Promise.all(backends.map((backend) => backend.close())),
+  );
+}
+
 /**
  * The embedded default (`dcr-gateway serve` with no config): the real oidc-provider behind the
  * `rfc7591` mapping, registration behind an initial access token only the gateway holds, RAT
@@ -79,26 +107,15 @@ export interface BackendRefusal {
 const SANDBOX_STANDARD: ConformanceRoute = {
   name: '/sandbox/standard (oidc-provider, rfc7591)',
   prefix: '/sandbox/standard',
-  async start(options = {}) {
-    const { config, backends } = await startSandbox({ REDIS_URL, PORT: '0' });
-    const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
-    const issuer = backends[0]!.baseUrl;
-    return serveRoute(
-      () =>
-        listenGateway(
-          assemble({ ...config, tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds } }),
-        ),
-      { authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token` },
-      closeBackends,
-    );
-  },
+  start: (options = {}) =>
+    startEmbedded(options, ({ standard }) => ({
+      authorization_endpoint: `${standard.baseUrl}/auth`,
+      token_endpoint: `${standard.baseUrl}/token`,
+    })),
   bodyLimitBytes: 65_536,
   backend: {
     defaults: {
-      application_type: 'web',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
+      ...GATEWAY_DEFAULTS,
       id_token_signed_response_alg: 'RS256',
       require_auth_time: false,
       subject_type: 'public',
@@ -162,10 +179,7 @@ const LEMONLDAP_NG: ConformanceRoute = {
   bodyLimitBytes: 65_536,
   backend: {
     defaults: {
-      application_type: 'web',
-      grant_types: ['authorization_code'],
-      response_types: ['code'],
-      token_endpoint_auth_method: 'client_secret_basic',
+      ...GATEWAY_DEFAULTS,
       id_token_signed_response_alg: 'RS256',
     },
     capabilities: {
@@ -178,6 +192,57 @@ const LEMONLDAP_NG: ConformanceRoute = {
       {
         name: 'a client without redirect URIs (every relying party needs one)',
         metadata: { grant_types: ['client_credentials'], response_types: [], redirect_uris: [] },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
+/**
+ * The embedded default's ForgeRock AM route: the strict AM simulator (realm alpha, access-token
+ * registration with the registration service client's token) behind `forgerock-am.yaml`.
+ */
+export const FORGEROCK_AM_ROUTE = '/sandbox/forgerock-am (AM simulator, forgerock-am)';
+const SANDBOX_FORGEROCK_AM: ConformanceRoute = {
+  name: FORGEROCK_AM_ROUTE,
+  prefix: '/sandbox/forgerock-am',
+  start: (options = {}) =>
+    startEmbedded(options, ({ forgerockAm }) => ({
+      authorization_endpoint: `${forgerockAm.baseUrl}${forgerockAm.realmPath}/authorize`,
+      token_endpoint: `${forgerockAm.baseUrl}${forgerockAm.realmPath}/access_token`,
+    })),
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: {
+      ...GATEWAY_DEFAULTS,
+      // AM's default scopes, in the order AM answers them (the simulator's stand-in order).
+      scope: 'email profile openid phone address',
+      subject_type: 'public',
+      id_token_signed_response_alg: 'RS256',
+      authorization_signed_response_alg: 'RS256',
+      require_pushed_authorization_requests: false,
+      tls_client_certificate_bound_access_tokens: false,
+      backchannel_logout_session_required: false,
+    },
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'tls_client_auth',
+        'self_signed_tls_client_auth',
+        'none',
+      ],
+    },
+    rotatesRatOnUpdate: true,
+    scope: 'openid',
+    refusals: [
+      {
+        name: 'a public client with an HMAC algorithm keyed by a secret it does not have',
+        metadata: { token_endpoint_auth_method: 'none', id_token_signed_response_alg: 'HS256' },
         error: 'invalid_client_metadata',
         description: 'the identity provider rejected the client metadata',
       },
@@ -208,7 +273,11 @@ async function serveRoute(
   };
 }
 
-export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD, LEMONLDAP_NG];
+export const ROUTES: readonly ConformanceRoute[] = [
+  SANDBOX_STANDARD,
+  LEMONLDAP_NG,
+  SANDBOX_FORGEROCK_AM,
+];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */
 export const eachRoute = (): (readonly [string, ConformanceRoute])[] =>

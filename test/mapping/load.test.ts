@@ -152,10 +152,10 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
   it('a token_path naming a var, an undeclared parameter or one that may be unset', () => {
     const withTokenPath = (path: string, parameters = '') =>
       edited(
-        "admin_auth:\n  kind: bearer\n  optional: true # open registration backends need no initial access token",
+        'admin_auth:\n  kind: bearer\n  optional: true # open registration backends need no initial access token',
         `admin_auth: { kind: client_credentials, token_path: '${path}' }`,
       ).replace('parameters:\n', `parameters:\n${parameters}`);
-    const realm = "  realm: { description: the realm path, default: /realms/root }\n";
+    const realm = '  realm: { description: the realm path, default: /realms/root }\n';
     const rendered = load(withTokenPath('{param.realm}/access_token', realm));
     expect(rendered.adminAuthFor({ realm: '/realms/root/realms/a' })).toStrictEqual({
       kind: 'client_credentials',
