@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assemble.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/default-config.js';
-import { startSandboxForgeRockAm } from '../../src/sandbox/forgerock-am/index.js';
+import { AUTH_METHODS, startSandboxForgeRockAm } from '../../src/sandbox/forgerock-am/index.js';
 import { call, listenGateway, type TestGateway } from '../support/gateway.js';
 
 /**
@@ -92,15 +92,7 @@ const metadata = fc
             'mcp:tools',
           ])
           .map((scopes) => scopes.join(' ')),
-        token_endpoint_auth_method: fc.constantFrom(
-          'client_secret_basic',
-          'client_secret_post',
-          'client_secret_jwt',
-          'private_key_jwt',
-          'tls_client_auth',
-          'self_signed_tls_client_auth',
-          'none',
-        ),
+        token_endpoint_auth_method: fc.constantFrom(...AUTH_METHODS),
         application_type: fc.constantFrom('web', 'native'),
         contacts: fc.constant(['ops@app.example']),
         jwks_uri: fc.constant('https://app.example/jwks'),

@@ -3,7 +3,7 @@ import { REGISTRATION_SCOPE, type RealmSettings } from './request-rules.js';
 import { startForgeRockAm, type ForgeRockAm, type ForgeRockAmOptions } from './server.js';
 
 export { startForgeRockAm, type ForgeRockAm, type ForgeRockAmOptions } from './server.js';
-export { AmError, checkRegistration, REGISTRATION_SCOPE } from './request-rules.js';
+export { AmError, AUTH_METHODS, checkRegistration, REGISTRATION_SCOPE } from './request-rules.js';
 
 /** The realm the sandbox registers in (a sub-realm, as on Identity Cloud's `alpha`). */
 export const SANDBOX_REALM = '/realms/root/realms/alpha';

@@ -77,17 +77,20 @@ export const ACCEPTED: Readonly<Record<string, Kind>> = Object.freeze({
   jwt_token_lifetime: 'number',
 });
 
+/** §5: the token endpoint authentication methods AM knows. */
+export const AUTH_METHODS = Object.freeze([
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'tls_client_auth',
+  'self_signed_tls_client_auth',
+  'none',
+]);
+
 /** §5: closed value sets AM refuses others of with `invalid_client_metadata`. */
 const ENUMS: Readonly<Record<string, readonly string[]>> = {
-  token_endpoint_auth_method: [
-    'client_secret_basic',
-    'client_secret_post',
-    'client_secret_jwt',
-    'private_key_jwt',
-    'tls_client_auth',
-    'self_signed_tls_client_auth',
-    'none',
-  ],
+  token_endpoint_auth_method: AUTH_METHODS,
   client_type: ['Confidential', 'Public'],
   subject_type: ['public', 'pairwise'],
   application_type: ['web', 'native'],
