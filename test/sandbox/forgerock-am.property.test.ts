@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assemble.js';
 import { startSandbox, type Sandbox } from '../../src/sandbox/default-config.js';
+import { TOKEN_COOLDOWN_MS } from '../../src/backends/admin-auth.js';
 import { AUTH_METHODS, startSandboxForgeRockAm } from '../../src/sandbox/forgerock-am/index.js';
 import { call, listenGateway, type TestGateway } from '../support/gateway.js';
 
@@ -49,6 +50,7 @@ const SIGNED = [
   'userinfo_signed_response_alg',
   'request_object_signing_alg',
   'authorization_signed_response_alg',
+  'token_endpoint_auth_signing_alg',
 ] as const;
 
 const localized = fc
@@ -166,6 +168,19 @@ describe('the forgerock-am mapping and the AM simulator', () => {
     // The property says something only if most inputs reached AM.
     expect(registered).toBeGreaterThan(20);
     expect(updated).toBeGreaterThan(10);
+  });
+});
+
+describe('the registration token', () => {
+  it('a revoked realm token is replaced once with a fresh one, and the create succeeds', async () => {
+    const body = { redirect_uris: ['https://app.example/cb'] };
+    expect((await call('POST', `${gateway.url}${REGISTER}`, { body })).status).toBe(201);
+    // The gateway holds a cached token, older than the cooldown that keeps a fresh token from
+    // being refetched; AM no longer knows it and answers 401 invalid_token.
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_COOLDOWN_MS + 100));
+    sandbox.forgerockAm.revokeAccessTokens();
+    const again = await call('POST', `${gateway.url}${REGISTER}`, { body });
+    expect(again.status, again.text).toBe(201);
   });
 });
 

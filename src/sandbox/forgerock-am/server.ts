@@ -37,6 +37,8 @@ export interface ForgeRockAm {
   readonly baseUrl: string;
   /** Clients held now, across realms (what a test checks no extra one exists by). */
   clientCount(): number;
+  /** Revokes every access token issued so far, as an AM restart or an admin's revocation does. */
+  revokeAccessTokens(): void;
   close(): Promise<void>;
 }
 
@@ -203,6 +205,7 @@ export async function startForgeRockAm(options: ForgeRockAmOptions): Promise<For
   return {
     baseUrl: `http://127.0.0.1:${port}${PREFIX}`,
     clientCount: () => clients.size,
+    revokeAccessTokens: () => tokens.clear(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
