@@ -5,21 +5,29 @@ import { call } from '../support/gateway.js';
 import { MAIN, spawnGateway } from '../support/process.js';
 
 /** `dcr-gateway serve` with no config: the embedded default a newcomer starts first. */
-it('serves /sandbox/standard on loopback with a real oidc-provider and prints a curl line that works', async () => {
+it('serves /sandbox/standard (a real oidc-provider) and /sandbox/forgerock-am (the AM simulator) on loopback and prints a curl line per route that works', async () => {
   const gateway = await spawnGateway(['serve'], {});
   try {
     expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-    const printed = /curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/.exec(
-      gateway.output(),
-    );
-    expect(printed?.[1]).toBe(`${gateway.url}/sandbox/standard/register`);
-    const created = await call('POST', printed![1]!, { raw: printed![2]! });
-    expect(created.status).toBe(201);
-    expect(created.body.client_name).toBe('My app');
-    const read = await call('GET', created.body.registration_client_uri, {
-      token: created.body.registration_access_token,
-    });
-    expect(read.status).toBe(200);
+    const printed = [
+      ...gateway
+        .output()
+        .matchAll(/curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/g),
+    ];
+    expect(printed.map((line) => line[1])).toStrictEqual([
+      `${gateway.url}/sandbox/standard/register`,
+      `${gateway.url}/sandbox/forgerock-am/register`,
+    ]);
+    for (const [, url, body] of printed) {
+      const created = await call('POST', url!, { raw: body! });
+      expect(created.status, url).toBe(201);
+      expect(created.body.client_name).toBe('My app');
+      const read = await call('GET', created.body.registration_client_uri, {
+        token: created.body.registration_access_token,
+      });
+      expect(read.status, url).toBe(200);
+      expect(read.body).toStrictEqual(created.body);
+    }
   } finally {
     await gateway.stop();
   }
