@@ -83,11 +83,12 @@ async function serve(configFile: string | undefined): Promise<number> {
     'dcr-gateway ready',
   );
   if (sandbox !== undefined) {
-    const url = `${address}${config.routes[0]!.prefix}/register`;
-    process.stdout.write(
-      `\nSandbox ready. Register a client:\n\n  curl -s -X POST ${url} -H 'Content-Type: application/json' ` +
-        `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n\n`,
+    const lines = config.routes.map(
+      (route) =>
+        `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
+        `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
     );
+    process.stdout.write(`\nSandbox ready. Register a client:\n\n${lines.join('')}\n`);
   }
   const stop = async () => {
     await app.close();

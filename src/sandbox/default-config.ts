@@ -10,18 +10,26 @@ import {
 } from '../config/load.js';
 import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
-import type { StandardBackend } from './standard-backend.js';
+
+/** A backend the sandbox runs in this process. */
+export interface SandboxBackend {
+  readonly baseUrl: string;
+  /** Clients it holds now. */
+  clientCount(): number;
+  close(): Promise<void>;
+}
 
 export interface Sandbox {
   readonly config: GatewayConfig;
-  readonly backends: readonly StandardBackend[];
+  /** In the order of the routes: the standard backend first. */
+  readonly backends: readonly SandboxBackend[];
 }
 
 const SANDBOX_HOSTS = new Set([...LOOPBACK_HOSTS, '::1']);
 
 /**
  * The embedded default: no config file, no Redis, a route per backend kind pointing at an
- * in-process backend. Its routes allow open registration, which is safe only because the
+ * in-process backend (a real oidc-provider, the strict SimpleIdServer simulator). Its routes allow open registration, which is safe only because the
  * sandbox binds loopback, so any other `HOST` is refused. RAT keys are generated at start:
  * tokens die with the process, as do the in-memory clients.
  */
@@ -34,7 +42,9 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   }
   // Loaded only once the host is accepted: oidc-provider prints warnings when it loads.
   const { startStandardBackend } = await import('./standard-backend.js');
+  const { startSimpleIdServer } = await import('./simpleidserver/server.js');
   const standard = await startStandardBackend();
+  const simpleidserver = await startSimpleIdServer();
   const config: GatewayConfig = {
     source: 'built-in sandbox',
     sandbox: true,
@@ -61,6 +71,22 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         maxResponseBytes: 1_048_576,
         capabilities: standard.capabilities,
       },
+      {
+        id: 'sandbox-simpleidserver',
+        mapping: 'simpleidserver',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'simpleidserver.yaml'),
+        // The realm's URL: the mapping's token and registration paths are below it.
+        baseUrl: new URL(simpleidserver.baseUrl),
+        parameters: {},
+        admin: {
+          clientId: simpleidserver.admin.clientId,
+          clientSecret: simpleidserver.admin.clientSecret,
+        },
+        connectTimeoutMs: 2_000,
+        requestTimeoutMs: 10_000,
+        maxResponseBytes: 1_048_576,
+        capabilities: simpleidserver.capabilities,
+      },
     ],
     routes: [
       {
@@ -76,11 +102,22 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         // None: the sandbox serves loopback only, and local tools may hammer it (README).
         limits: {},
       },
+      {
+        id: 'sandbox-simpleidserver',
+        prefix: '/sandbox/simpleidserver',
+        backend: 'sandbox-simpleidserver',
+        access: { kind: 'open' },
+        registration: 'substitute',
+        dryRun: true,
+        // As for the standard route: local tools, an IdP in this process, loopback only.
+        outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
+        limits: {},
+      },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
-    backends: [standard],
+    backends: [standard, simpleidserver],
   };
 }

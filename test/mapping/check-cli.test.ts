@@ -20,7 +20,9 @@ it.each([
 ])('passes the bundled mappings with %s, running their examples', async (_name, dir) => {
   expect(await run(['check-mappings', ...dir])).toStrictEqual({
     code: 0,
-    stdout: 'ok   lemonldap-ng.yaml (7 examples)\nok   rfc7591.yaml (3 examples)\n',
+    stdout:
+      'ok   lemonldap-ng.yaml (7 examples)\nok   rfc7591.yaml (3 examples)\n' +
+      'ok   simpleidserver.yaml (11 examples)\n',
   });
 });
 
