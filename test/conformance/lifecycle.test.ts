@@ -49,6 +49,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
           client_name: 'Billing',
           scope: facts.scope,
           redirect_uris: ['https://app.example/cb', 'http://127.0.0.1:33418/'],
+          ...facts.loopbackWebClient,
         }),
       );
       expect(body.client_id).not.toBe('chosen-by-caller');

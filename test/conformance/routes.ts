@@ -52,6 +52,11 @@ export interface BackendFacts {
     readonly grant_types: readonly string[];
     readonly token_endpoint_auth_methods: readonly string[];
   };
+  /**
+   * What a web client with an http or localhost redirect URI is registered with instead, on a
+   * backend that allows those to native clients only (RFC 8252 §7.3); absent: as sent.
+   */
+  readonly loopbackWebClient?: Readonly<Record<string, unknown>>;
   /** RFC 7592 §2.2: whether an update issues a new RAT and retires the old one. */
   readonly rotatesRatOnUpdate: boolean;
   /** A scope value the backend registers, for scenarios that send one. */
@@ -185,6 +190,64 @@ const LEMONLDAP_NG: ConformanceRoute = {
   },
 };
 
+/**
+ * The embedded default's SimpleIdServer route: the strict simulator of
+ * `src/sandbox/simpleidserver/` behind `mappings/simpleidserver.yaml`, its admin token from the
+ * realm's token endpoint with scope `register`. It keeps its RAT on update, refuses http and
+ * localhost redirect URIs for web clients (so the mapping registers those as native), and
+ * refuses an encryption `enc` without its `alg`.
+ */
+export const SIMPLEIDSERVER_ROUTE =
+  '/sandbox/simpleidserver (SimpleIdServer simulator, simpleidserver)';
+const SANDBOX_SIMPLEIDSERVER: ConformanceRoute = {
+  name: SIMPLEIDSERVER_ROUTE,
+  prefix: '/sandbox/simpleidserver',
+  async start(options = {}) {
+    const { config, backends } = await startSandbox({ REDIS_URL, PORT: '0' });
+    const closeBackends = () => Promise.all(backends.map((backend) => backend.close()));
+    const realm = config.backends.find((backend) => backend.id === 'sandbox-simpleidserver')!
+      .baseUrl.href;
+    return serveRoute(
+      () =>
+        listenGateway(
+          assemble({ ...config, tokens: { ...config.tokens, ttlSeconds: options.ratTtlSeconds } }),
+        ),
+      { authorization_endpoint: `${realm}/authorization`, token_endpoint: `${realm}/token` },
+      closeBackends,
+    );
+  },
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: {
+      application_type: 'web',
+      grant_types: ['authorization_code'],
+      response_types: ['code'],
+      token_endpoint_auth_method: 'client_secret_basic',
+    },
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ],
+    },
+    rotatesRatOnUpdate: false,
+    scope: 'openid',
+    loopbackWebClient: { application_type: 'native' },
+    refusals: [
+      {
+        name: 'an id_token enc without its alg',
+        metadata: { id_token_encrypted_response_enc: 'A128CBC-HS256' },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
 /** Starts the gateway of a route whose backend runs; the backend stops if the gateway cannot start. */
 async function serveRoute(
   start: () => Promise<TestGateway>,
@@ -208,7 +271,11 @@ async function serveRoute(
   };
 }
 
-export const ROUTES: readonly ConformanceRoute[] = [SANDBOX_STANDARD, LEMONLDAP_NG];
+export const ROUTES: readonly ConformanceRoute[] = [
+  SANDBOX_STANDARD,
+  SANDBOX_SIMPLEIDSERVER,
+  LEMONLDAP_NG,
+];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */
 export const eachRoute = (): (readonly [string, ConformanceRoute])[] =>
