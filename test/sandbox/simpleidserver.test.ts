@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call } from '../support/gateway.js';
 import {
   startSimpleIdServer,
   type SimpleIdServer,
@@ -13,43 +14,20 @@ import {
 let sid: SimpleIdServer;
 let admin: string;
 
-interface Answer {
-  readonly status: number;
-  readonly text: string;
-  readonly body: unknown;
-  readonly type: string | null;
-}
+type Answer = Awaited<ReturnType<typeof call>>;
 
-async function send(
+/** `call` below the realm's base URL; `json` is the body. */
+const send = (
   method: string,
   path: string,
   options: { token?: string; json?: unknown; raw?: string; type?: string } = {},
-): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
-  if (options.json !== undefined) {
-    headers['content-type'] = 'application/json';
-    body = JSON.stringify(options.json);
-  } else if (options.raw !== undefined) {
-    headers['content-type'] = options.type ?? 'application/json';
-    body = options.raw;
-  }
-  const response = await fetch(`${sid.baseUrl}${path}`, { method, headers, body });
-  const text = await response.text();
-  let parsed: unknown;
-  try {
-    parsed = text === '' ? undefined : JSON.parse(text);
-  } catch {
-    parsed = undefined;
-  }
-  return {
-    status: response.status,
-    text,
-    body: parsed,
-    type: response.headers.get('content-type'),
-  };
-}
+): Promise<Answer> =>
+  call(method, `${sid.baseUrl}${path}`, {
+    ...(options.token === undefined ? {} : { token: options.token }),
+    ...(options.json === undefined ? {} : { body: options.json }),
+    ...(options.raw === undefined ? {} : { raw: options.raw }),
+    ...(options.type === undefined ? {} : { contentType: options.type }),
+  });
 
 async function tokenFor(form: Record<string, string>, basic?: string): Promise<Answer> {
   const response = await fetch(`${sid.baseUrl}/token`, {
@@ -61,7 +39,7 @@ async function tokenFor(form: Record<string, string>, basic?: string): Promise<A
     body: new URLSearchParams(form).toString(),
   });
   const text = await response.text();
-  return { status: response.status, text, body: JSON.parse(text), type: null };
+  return { status: response.status, headers: response.headers, text, body: JSON.parse(text) };
 }
 
 const credentials = () => ({
@@ -545,7 +523,7 @@ describe('§1, §2 management with the RAT', () => {
     const rat = client.registration_access_token as string;
     const read = await send('GET', path, { token: rat });
     expect(read.status).toBe(200);
-    expect(read.type).toBe('application/json; charset=utf-8');
+    expect(read.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(read.body).toStrictEqual(client);
 
     const updated = await send('PUT', path, {
