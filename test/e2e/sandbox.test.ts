@@ -25,6 +25,31 @@ it('serves /sandbox/standard on loopback with a real oidc-provider and prints a 
   }
 });
 
+it('prints a curl line per sandbox route, and the SimpleIdServer one works too', async () => {
+  const gateway = await spawnGateway(['serve'], {});
+  try {
+    const lines = [
+      ...gateway
+        .output()
+        .matchAll(/curl -s -X POST (\S+) -H 'Content-Type: application\/json' -d '([^']+)'/g),
+    ];
+    expect(lines.map((line) => line[1])).toStrictEqual([
+      `${gateway.url}/sandbox/standard/register`,
+      `${gateway.url}/sandbox/simpleidserver/register`,
+    ]);
+    const created = await call('POST', lines[1]![1]!, { raw: lines[1]![2]! });
+    expect(created.status, created.text).toBe(201);
+    expect(created.body.client_name).toBe('My app');
+    const read = await call('GET', created.body.registration_client_uri, {
+      token: created.body.registration_access_token,
+    });
+    expect(read.status).toBe(200);
+    expect(read.body).toStrictEqual(created.body);
+  } finally {
+    await gateway.stop();
+  }
+});
+
 it('refuses a non-loopback HOST in sandbox mode', async () => {
   const run = promisify(execFile)(process.execPath, [MAIN, 'serve'], {
     env: { HOST: '0.0.0.0', PATH: process.env.PATH },

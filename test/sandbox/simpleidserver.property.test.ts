@@ -51,7 +51,7 @@ const metadata = fc
   .record(
     {
       // implicit rarely: the sandbox route does not offer it, so the gateway refuses it.
-      grants: fc.constantFrom(
+      grants: fc.constantFrom<string[]>(
         ['authorization_code'],
         ['authorization_code', 'refresh_token'],
         ['authorization_code', 'refresh_token', 'client_credentials'],
