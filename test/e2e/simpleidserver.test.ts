@@ -9,6 +9,7 @@ import {
 } from '../../src/sandbox/simpleidserver/server.js';
 import {
   call,
+  compensationCount,
   NO_LIMITS,
   randomKey,
   startGateway,
@@ -63,14 +64,6 @@ async function startRoute(sid: SimpleIdServer, mappingText: string): Promise<Tes
     dir,
   );
   return startGateway({ file, env: { RAT_KEY: randomKey(), SID_SECRET: sid.admin.clientSecret } });
-}
-
-async function compensations(gateway: TestGateway, outcome: 'removed' | 'failed') {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`dcrgw_compensations_total{backend="sid",outcome="${outcome}"}`));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
 }
 
 describe('SimpleIdServer behind the bundled mapping', () => {
@@ -153,7 +146,7 @@ describe('a create that fails after SimpleIdServer stored the client', () => {
     expect(response.status, response.text).toBe(502);
     expect(response.body.error).toBe('server_error');
     expect(sid.clientCount()).toBe(0);
-    expect(await compensations(gateway, 'removed')).toBe(1);
-    expect(await compensations(gateway, 'failed')).toBe(0);
+    expect(await compensationCount(gateway, 'sid', 'removed')).toBe(1);
+    expect(await compensationCount(gateway, 'sid', 'failed')).toBe(0);
   });
 });
