@@ -58,7 +58,13 @@ async function startRoute(sid: SimpleIdServer, mappingText: string): Promise<Tes
         },
       },
       routes: {
-        sid: { prefix: '/sid', backend: 'sid', registration: { open: true }, ...NO_LIMITS },
+        sid: {
+          prefix: '/sid',
+          backend: 'sid',
+          registration: { open: true },
+          dry_run: true,
+          ...NO_LIMITS,
+        },
       },
     },
     dir,
@@ -104,6 +110,47 @@ describe('SimpleIdServer behind the bundled mapping', () => {
       error: 'server_error',
       error_description: "the identity provider refused the gateway's registration credential",
       request_id: response.headers.get('x-request-id'),
+    });
+    expect(sid.clientCount()).toBe(before);
+  });
+
+  it('a dry run shows what an MCP client registration becomes: pkce, native, bound members only', async () => {
+    const before = sid.clientCount();
+    const response = await fetch(`${gateway.url}/sid/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-dry-run': 'true' },
+      body: JSON.stringify({
+        redirect_uris: ['http://localhost:6274/oauth/callback'],
+        token_endpoint_auth_method: 'none',
+        grant_types: ['authorization_code', 'refresh_token'],
+        client_name: 'MCP Inspector',
+        contacts: ['ops@app.example'],
+        software_id: 'inspector',
+        scope: 'openid mcp:tools',
+      }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBe(200);
+    expect(JSON.parse(text)).toStrictEqual({
+      dry_run: true,
+      backend: 'sid',
+      requests: [
+        {
+          call: 'register',
+          method: 'POST',
+          path: '/register',
+          authorization: 'admin credential',
+          body: {
+            redirect_uris: ['http://localhost:6274/oauth/callback'],
+            token_endpoint_auth_method: 'pkce',
+            grant_types: ['authorization_code', 'refresh_token'],
+            client_name: 'MCP Inspector',
+            scope: 'openid',
+            response_types: ['code'],
+            application_type: 'native',
+          },
+        },
+      ],
     });
     expect(sid.clientCount()).toBe(before);
   });
