@@ -76,13 +76,24 @@ export async function startSimpleIdServer(
       : { clientSecretLifetimeSeconds: options.clientSecretLifetimeSeconds }),
   };
   const answer = (client: StoredClient) => clientJson(client, origin, record);
+  const paths = {
+    token: `/${realm}/token`,
+    register: `/${realm}/register`,
+    client: `/${realm}/register/`,
+  };
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
     request.on('end', () => {
       const body = Buffer.concat(chunks).toString('utf8');
-      const reply = route(request, body);
+      let reply: Reply;
+      try {
+        reply = route(request, body);
+      } catch {
+        // A simulator bug must not hang the caller: the host's unhandled-exception answer.
+        reply = SERVER_ERROR;
+      }
       if (reply.body === undefined) response.writeHead(reply.status).end();
       else
         response
@@ -95,12 +106,17 @@ export async function startSimpleIdServer(
   function route(request: IncomingMessage, body: string): Reply {
     const path = new URL(request.url ?? '/', origin).pathname;
     const method = request.method ?? '';
-    if (path === `/${realm}/token`) return method === 'POST' ? token(request, body) : EMPTY_405;
-    if (path === `/${realm}/register`) return method === 'POST' ? create(request, body) : EMPTY_405;
-    const match = new RegExp(`^/${realm}/register/([^/]+)$`).exec(path);
-    if (match === null) return { status: 404 };
-    const clientId = decodeURIComponent(match[1]!);
-    if (!['GET', 'PUT', 'DELETE'].includes(method)) return EMPTY_405;
+    if (path === paths.token) return method === 'POST' ? token(request, body) : EMPTY_405;
+    if (path === paths.register) return method === 'POST' ? create(request, body) : EMPTY_405;
+    const segment = path.startsWith(paths.client) ? path.slice(paths.client.length) : '';
+    if (segment === '' || segment.includes('/')) return { status: 404 };
+    let clientId: string;
+    try {
+      clientId = decodeURIComponent(segment);
+    } catch {
+      return { status: 404 };
+    }
+    if (!MANAGEMENT_METHODS.has(method)) return EMPTY_405;
     return manage(method, clientId, request, body);
   }
 
@@ -212,6 +228,7 @@ interface Reply {
 }
 
 const EMPTY_405: Reply = { status: 405 };
+const MANAGEMENT_METHODS: ReadonlySet<string> = new Set(['GET', 'PUT', 'DELETE']);
 
 const oauthError = (status: number, error: string, description: string): Reply => ({
   status,
