@@ -66,6 +66,14 @@ function guarded(rule: FieldRule, step: Step): Step {
 export function compileCondition(condition: Condition): (record: Readonly<Json>) => boolean {
   const tests = Object.entries(condition).map(([name, expected]) => {
     const path = fieldPath(name);
+    if (typeof expected === 'object' && !Array.isArray(expected)) {
+      const pattern = new RegExp(expected.matches, expected.ignore_case ? 'i' : '');
+      const matches = (item: unknown) => typeof item === 'string' && pattern.test(item);
+      return (record: Readonly<Json>) => {
+        const value = getField(record, path);
+        return Array.isArray(value) ? value.some(matches) : matches(value);
+      };
+    }
     const wanted = new Set(Array.isArray(expected) ? expected : [expected]);
     return (record: Readonly<Json>) => {
       const value = getField(record, path);

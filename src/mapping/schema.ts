@@ -18,12 +18,32 @@ const scalar = z.union([z.string(), z.number(), z.boolean()]);
 
 /**
  * Every listed member must match: equal to the value, one of the values of a list, or, for a
- * member that is a list (e.g. `grant_types`), containing the value.
+ * member that is a list (e.g. `grant_types`), containing the value; `{ matches: REGEX }`
+ * matches a string member, or a list member holding a matching string.
  */
+const pattern = z
+  .strictObject({
+    matches: z
+      .string()
+      .min(1)
+      .refine(isRegExp, 'a JavaScript regular expression')
+      .describe('a string member, or a string in a list member, matches this regular expression'),
+    ignore_case: z.boolean().default(false),
+  })
+  .describe('a pattern instead of values');
 const condition = z
-  .record(fieldName, z.union([scalar, z.array(scalar).min(1)]))
+  .record(fieldName, z.union([scalar, z.array(scalar).min(1), pattern]))
   .refine((c) => Object.keys(c).length > 0, 'at least one member');
 export type Condition = z.infer<typeof condition>;
+
+function isRegExp(source: string): boolean {
+  try {
+    new RegExp(source);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const guards = {
   when: condition.optional().describe('apply only when the record matches'),

@@ -11,6 +11,7 @@ import {
 import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
 import type { SandboxForgeRockAm } from './forgerock-am/index.js';
+import type { SimpleIdServer } from './simpleidserver/server.js';
 import type { StandardBackend } from './standard-backend.js';
 
 /** What a sandbox backend offers its caller besides its config: a count and a stop. */
@@ -26,6 +27,7 @@ export interface Sandbox {
   readonly backends: readonly SandboxBackend[];
   readonly standard: StandardBackend;
   readonly forgerockAm: SandboxForgeRockAm;
+  readonly simpleidserver: SimpleIdServer;
 }
 
 /** What every sandbox backend section shares. */
@@ -67,9 +69,11 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   // Loaded only once the host is accepted: oidc-provider prints warnings when it loads.
   const { startStandardBackend } = await import('./standard-backend.js');
   const { startSandboxForgeRockAm } = await import('./forgerock-am/index.js');
-  const [standard, forgerockAm] = await Promise.all([
+  const { startSimpleIdServer } = await import('./simpleidserver/server.js');
+  const [standard, forgerockAm, simpleidserver] = await Promise.all([
     startStandardBackend(),
     startSandboxForgeRockAm(),
+    startSimpleIdServer(),
   ]);
   const config: GatewayConfig = {
     source: 'built-in sandbox',
@@ -108,6 +112,20 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         ...SANDBOX_BACKEND,
         capabilities: forgerockAm.capabilities,
       },
+      {
+        id: 'sandbox-simpleidserver',
+        mapping: 'simpleidserver',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'simpleidserver.yaml'),
+        // The realm's URL: the mapping's token and registration paths are below it.
+        baseUrl: new URL(simpleidserver.baseUrl),
+        parameters: {},
+        admin: {
+          clientId: simpleidserver.admin.clientId,
+          clientSecret: simpleidserver.admin.clientSecret,
+        },
+        ...SANDBOX_BACKEND,
+        capabilities: simpleidserver.capabilities,
+      },
     ],
     routes: [
       {
@@ -122,13 +140,20 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         backend: 'sandbox-forgerock-am',
         ...SANDBOX_ROUTE,
       },
+      {
+        id: 'sandbox-simpleidserver',
+        prefix: '/sandbox/simpleidserver',
+        backend: 'sandbox-simpleidserver',
+        ...SANDBOX_ROUTE,
+      },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
-    backends: [standard, forgerockAm],
+    backends: [standard, forgerockAm, simpleidserver],
     standard,
     forgerockAm,
+    simpleidserver,
   };
 }

@@ -49,6 +49,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
           client_name: 'Billing',
           scope: facts.scope,
           redirect_uris: ['https://app.example/cb', 'http://127.0.0.1:33418/'],
+          ...facts.loopbackWebClient,
         }),
       );
       expect(body.client_id).not.toBe('chosen-by-caller');
@@ -104,6 +105,8 @@ describe.each(eachRoute())('%s', (_name, route) => {
       }
 
       rat = response.body.registration_access_token;
+      // With a RAT the update kept, this is the grant whose read was cached before the update:
+      // the new record proves the update removed the cached read.
       const fresh = await call('GET', clientUri, { token: rat });
       expect(fresh.status).toBe(200);
       expect(fresh.body).toStrictEqual(response.body);

@@ -2,7 +2,13 @@ import { OAuthClientInformationFullSchema } from '@modelcontextprotocol/sdk/shar
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
 import { MCP_CLIENT_BODIES, type McpClientBody } from './mcp-clients.js';
-import { eachRoute, FORGEROCK_AM_ROUTE, LEMONLDAP_NG_ROUTE, ROUTES } from './routes.js';
+import {
+  eachRoute,
+  FORGEROCK_AM_ROUTE,
+  LEMONLDAP_NG_ROUTE,
+  ROUTES,
+  SIMPLEIDSERVER_ROUTE,
+} from './routes.js';
 import {
   clientAnswer,
   expectErrorAnswer,
@@ -85,6 +91,22 @@ const unknownScope = (scope: string, origin: string, kept?: string): Row =>
 const emptyScope = (origin: string): Row =>
   substituted({ scope: LEFT_OUT }, `an empty scope (${origin}) requests no scope: left out`);
 
+const LOOPBACK_WHY =
+  'SimpleIdServer refuses http and localhost redirect URIs for web clients; a loopback ' +
+  "redirect is a native app's (RFC 8252 §7.3), so the client is registered as native";
+
+/** `row`, with the client registered as native on the SimpleIdServer route, which refuses loopback web clients. */
+function loopbackNativeOnSimpleIdServer(row: Row): Row {
+  const { verdict } = row;
+  const substituted = verdict.case === 'substituted';
+  const onRoute: Verdict = {
+    case: 'substituted',
+    replaced: substituted ? { ...verdict.replaced, ...NATIVE } : NATIVE,
+    why: substituted ? `${verdict.why}; ${LOOPBACK_WHY}` : LOOPBACK_WHY,
+  };
+  return { ...row, routes: { ...row.routes, [SIMPLEIDSERVER_ROUTE]: onRoute } };
+}
+
 /** The expected case per client, keyed by `McpClientBody.client`. */
 const VERDICTS: Readonly<Record<string, Row>> = {
   'Claude (claude.ai custom connector), June 2025': unknownScope(
@@ -96,7 +118,7 @@ const VERDICTS: Readonly<Record<string, Row>> = {
     "copied from another server's scopes_supported; against this route Claude would copy what it advertises",
   ),
   'Claude (claude.ai / Claude Desktop connector), September 2026, confidential request': REGISTERED,
-  'Claude Code CLI v2.1.226, captured 2026-08-09': REGISTERED,
+  'Claude Code CLI v2.1.226, captured 2026-08-09': loopbackNativeOnSimpleIdServer(REGISTERED),
   'Claude Code 2.1 with application_type, 2026': REGISTERED,
   'Cursor 1.x, June 2025 (cursor-retrieval deep link)': substituted(NATIVE, NATIVE_WHY),
   'Cursor 3.x before 3.13 (cursor-mcp deep link, application_type "web"), 2026': substituted(
@@ -108,13 +130,14 @@ const VERDICTS: Readonly<Record<string, Row>> = {
     NATIVE,
     NATIVE_WHY,
   ),
-  'VS Code 1.101 (first MCP dynamic registration), June 2025': substituted(
-    WITHOUT_DEVICE_CODE,
-    DEVICE_CODE_WHY,
+  'VS Code 1.101 (first MCP dynamic registration), June 2025': loopbackNativeOnSimpleIdServer(
+    substituted(WITHOUT_DEVICE_CODE, DEVICE_CODE_WHY),
   ),
-  'VS Code, mid 2025, server advertising grant types and scopes': unknownScope(
-    'mcp:tools',
-    "the protected resource's scopes_supported assumed by the corpus entry",
+  'VS Code, mid 2025, server advertising grant types and scopes': loopbackNativeOnSimpleIdServer(
+    unknownScope(
+      'mcp:tools',
+      "the protected resource's scopes_supported assumed by the corpus entry",
+    ),
   ),
   'VS Code 1.106 and later (no CIMD on the server), 2026': substituted(
     WITHOUT_DEVICE_CODE,
@@ -125,25 +148,25 @@ const VERDICTS: Readonly<Record<string, Row>> = {
   'MCP Inspector (recorded as v2.1.0), captured 2026-08-09': emptyScope(
     'the Inspector sends "" when the server advertises no scopes',
   ),
-  'MCP Inspector 0.1x (normal and debug callbacks), 2025': emptyScope(
-    'the Inspector sends "" when the server advertises no scopes',
+  'MCP Inspector 0.1x (normal and debug callbacks), 2025': loopbackNativeOnSimpleIdServer(
+    emptyScope('the Inspector sends "" when the server advertises no scopes'),
   ),
-  'MCP TypeScript SDK example client (simpleOAuthClient), 2025': unknownScope(
-    'mcp:tools',
-    'fixed in the example client',
+  'MCP TypeScript SDK example client (simpleOAuthClient), 2025': loopbackNativeOnSimpleIdServer(
+    unknownScope('mcp:tools', 'fixed in the example client'),
   ),
   'MCP TypeScript SDK example client with SEP-837 inference, 2026': unknownScope(
     'mcp:tools',
     'fixed in the example client',
   ),
-  'MCP Python SDK example client (simple-auth-client), 2025': REGISTERED,
+  'MCP Python SDK example client (simple-auth-client), 2025':
+    loopbackNativeOnSimpleIdServer(REGISTERED),
   'MCP Python SDK example client after SEP-837, June 2026': REGISTERED,
-  'mcp-remote 0.1.38 (proxy), 2026': {
+  'mcp-remote 0.1.38 (proxy), 2026': loopbackNativeOnSimpleIdServer({
     ...substituted(
       { scope: 'openid', software_id: LEFT_OUT, software_version: LEFT_OUT },
       'scope "openid email profile" (its last-resort default) holds values the backend does not ' +
-        'know: registered as "openid"; oidc-provider does not store software_id and ' +
-        'software_version, so the answer leaves them out',
+        'know: registered as "openid"; the backend (oidc-provider, SimpleIdServer) does not ' +
+        'store software_id and software_version, so the answer leaves them out',
     ),
     routes: {
       [LEMONLDAP_NG_ROUTE]: substituted(
@@ -157,24 +180,30 @@ const VERDICTS: Readonly<Record<string, Row>> = {
           'set, RFC 6749 section 3.3); AM does not store software_id and software_version',
       ).verdict,
     },
-  },
+  }),
   'Cline (VS Code extension, vscode:// callback), late 2025': substituted(
     { ...NATIVE, software_id: LEFT_OUT },
-    `${NATIVE_WHY}; oidc-provider does not store software_id, so the answer leaves it out`,
+    `${NATIVE_WHY}; the backend (oidc-provider, SimpleIdServer) does not store software_id, so the answer leaves it out`,
   ),
-  'Cline (loopback callback), 2026': REGISTERED,
-  'Goose (own MCP client OAuth), mid 2025': REGISTERED,
-  'Goose (rmcp DCR fallback when the server offers no CIMD), 2026': REGISTERED,
+  'Cline (loopback callback), 2026': loopbackNativeOnSimpleIdServer(REGISTERED),
+  'Goose (own MCP client OAuth), mid 2025': loopbackNativeOnSimpleIdServer(REGISTERED),
+  'Goose (rmcp DCR fallback when the server offers no CIMD), 2026':
+    loopbackNativeOnSimpleIdServer(REGISTERED),
   'Codex CLI 0.147, 2026': REGISTERED,
   'Zed (early MCP OAuth, zed:// callback), 2025': substituted(NATIVE, NATIVE_WHY),
-  'Zed (loopback callback, no CIMD on the server), 2026': REGISTERED,
-  'Gemini CLI (first MCP OAuth provider), mid 2025': substituted(
-    { scope: LEFT_OUT, code_challenge_method: LEFT_OUT },
-    'an empty scope (sent when no scopes are configured) requests no scope: left out; ' +
-      'code_challenge_method is no client metadata (RFC 7591, OIDC): dropped',
+  'Zed (loopback callback, no CIMD on the server), 2026':
+    loopbackNativeOnSimpleIdServer(REGISTERED),
+  'Gemini CLI (first MCP OAuth provider), mid 2025': loopbackNativeOnSimpleIdServer(
+    substituted(
+      { scope: LEFT_OUT, code_challenge_method: LEFT_OUT },
+      'an empty scope (sent when no scopes are configured) requests no scope: left out; ' +
+        'code_challenge_method is no client metadata (RFC 7591, OIDC): dropped',
+    ),
   ),
-  'Gemini CLI, 2026': emptyScope('Gemini CLI sends "" when no scopes are configured'),
-  'OpenCode, 2026': REGISTERED,
+  'Gemini CLI, 2026': loopbackNativeOnSimpleIdServer(
+    emptyScope('Gemini CLI sends "" when no scopes are configured'),
+  ),
+  'OpenCode, 2026': loopbackNativeOnSimpleIdServer(REGISTERED),
 };
 
 function verdictOn(routeName: string, entry: McpClientBody): Verdict {

@@ -54,6 +54,11 @@ export interface BackendFacts {
   };
   /** RFC 7592 §2.2: whether an update issues a new RAT and retires the old one. */
   readonly rotatesRatOnUpdate: boolean;
+  /**
+   * What a web client with an http or localhost redirect URI is registered with instead, on a
+   * backend that allows those to native clients only (RFC 8252 §7.3); absent: as sent.
+   */
+  readonly loopbackWebClient?: Readonly<Record<string, unknown>>;
   /** A scope value the backend registers, for scenarios that send one. */
   readonly scope: string;
   /**
@@ -273,10 +278,55 @@ async function serveRoute(
   };
 }
 
+/**
+ * The embedded default's SimpleIdServer route: the strict simulator of
+ * `src/sandbox/simpleidserver/` behind `mappings/simpleidserver.yaml`, its admin token from the
+ * realm's token endpoint with scope `register`. It keeps its RAT on update, refuses http and
+ * localhost redirect URIs for web clients (so the mapping registers those as native), and
+ * refuses an encryption `enc` without its `alg`.
+ */
+export const SIMPLEIDSERVER_ROUTE =
+  '/sandbox/simpleidserver (SimpleIdServer simulator, simpleidserver)';
+const SANDBOX_SIMPLEIDSERVER: ConformanceRoute = {
+  name: SIMPLEIDSERVER_ROUTE,
+  prefix: '/sandbox/simpleidserver',
+  start: (options = {}) =>
+    startEmbedded(options, ({ simpleidserver }) => ({
+      authorization_endpoint: `${simpleidserver.baseUrl}/authorization`,
+      token_endpoint: `${simpleidserver.baseUrl}/token`,
+    })),
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: GATEWAY_DEFAULTS,
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ],
+    },
+    rotatesRatOnUpdate: false,
+    scope: 'openid',
+    loopbackWebClient: { application_type: 'native' },
+    refusals: [
+      {
+        name: 'an id_token enc without its alg',
+        metadata: { id_token_encrypted_response_enc: 'A128CBC-HS256' },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
 export const ROUTES: readonly ConformanceRoute[] = [
   SANDBOX_STANDARD,
   LEMONLDAP_NG,
   SANDBOX_FORGEROCK_AM,
+  SANDBOX_SIMPLEIDSERVER,
 ];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
+  compensationCount,
   NO_LIMITS,
   randomKey,
   startGateway,
@@ -149,13 +150,8 @@ afterEach(() => {
 
 const BODY = { redirect_uris: ['https://app.example/cb'], client_name: 'Billing' };
 
-async function compensations(outcome: 'removed' | 'failed'): Promise<number> {
-  const text = await (await fetch(`${gateway.url}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith(`dcrgw_compensations_total{backend="nevis",outcome="${outcome}"}`));
-  return line === undefined ? 0 : Number(line.split(' ').at(-1));
-}
+const compensations = (outcome: 'removed' | 'failed') =>
+  compensationCount(gateway, 'nevis', outcome);
 
 describe('a create that fails after the vendor made the client', () => {
   it('succeeds and keeps the client when nothing fails', async () => {

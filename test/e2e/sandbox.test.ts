@@ -5,7 +5,7 @@ import { call } from '../support/gateway.js';
 import { MAIN, spawnGateway } from '../support/process.js';
 
 /** `dcr-gateway serve` with no config: the embedded default a newcomer starts first. */
-it('serves /sandbox/standard (a real oidc-provider) and /sandbox/forgerock-am (the AM simulator) on loopback and prints a curl line per route that works', async () => {
+it('serves every sandbox route on loopback and prints a curl line per route that works', async () => {
   const gateway = await spawnGateway(['serve'], {});
   try {
     expect(gateway.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -17,10 +17,11 @@ it('serves /sandbox/standard (a real oidc-provider) and /sandbox/forgerock-am (t
     expect(printed.map((line) => line[1])).toStrictEqual([
       `${gateway.url}/sandbox/standard/register`,
       `${gateway.url}/sandbox/forgerock-am/register`,
+      `${gateway.url}/sandbox/simpleidserver/register`,
     ]);
     for (const [, url, body] of printed) {
       const created = await call('POST', url!, { raw: body! });
-      expect(created.status, url).toBe(201);
+      expect(created.status, `${url} ${created.text}`).toBe(201);
       expect(created.body.client_name).toBe('My app');
       const read = await call('GET', created.body.registration_client_uri, {
         token: created.body.registration_access_token,

@@ -131,6 +131,16 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
     );
   });
 
+  it('a condition pattern that is no regular expression', () => {
+    const text = edited(
+      "- set: { client_id: '{var.client_id}' }",
+      "- set: { client_id: '{var.client_id}' }\n              when: { client_name: { matches: '(' } }",
+    );
+    expect(refusal(text)).toBe(
+      `${at(text, "'('")}: operations.update.calls.0.body.rules.0.when.client_name.matches: a JavaScript regular expression`,
+    );
+  });
+
   it('a malformed template, where it is written', () => {
     const inPath = edited(CREATE_PATH, "path: '/{foo}'");
     expect(refusal(inPath)).toBe(

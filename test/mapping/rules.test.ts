@@ -71,6 +71,25 @@ describe('field rules', () => {
       {},
       { constructor: 'c', toString: 't' },
     ],
+    [
+      'a pattern condition: a string member, or any string in a list member; never a number',
+      [
+        { set: { native: true }, when: { uris: { matches: '^http:', ignore_case: false } } },
+        { set: { named: true }, when: { name: { matches: '^abc$', ignore_case: true } } },
+        { set: { cased: true }, when: { name: { matches: '^abc$', ignore_case: false } } },
+        { set: { seven: true }, when: { n: { matches: '^7$', ignore_case: false } } },
+        { set: { none: true }, unless: { uris: { matches: 'localhost', ignore_case: false } } },
+      ],
+      { uris: ['https://a.example/cb', 'http://127.0.0.1/cb'], name: 'ABC', n: 7 },
+      {
+        uris: ['https://a.example/cb', 'http://127.0.0.1/cb'],
+        name: 'ABC',
+        n: 7,
+        native: true,
+        named: true,
+        none: true,
+      },
+    ],
     ['drop', [{ drop: ['a', 'b', 'absent'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
     ['keep', [{ keep: ['c', 'absent'] }], { a: 1, b: 2, c: 3 }, { c: 3 }],
     [

@@ -147,6 +147,18 @@ export function writeConfigFile(
   return file;
 }
 
+/** `dcrgw_compensations_total` of `backend` with `outcome`, as the gateway's /metrics says. */
+export async function compensationCount(
+  gateway: TestGateway,
+  backend: string,
+  outcome: 'removed' | 'failed',
+): Promise<number> {
+  const text = await (await fetch(`${gateway.url}/metrics`)).text();
+  const prefix = `dcrgw_compensations_total{backend="${backend}",outcome="${outcome}"}`;
+  const line = text.split('\n').find((l) => l.startsWith(prefix));
+  return line === undefined ? 0 : Number(line.split(' ').at(-1));
+}
+
 /** Builds the app from a config file, captures its logs, listens on a real port. */
 export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
   return listenGateway(loadGateway(fixture.file, fixture.env));
