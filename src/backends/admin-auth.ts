@@ -11,7 +11,33 @@ export type AdminScheme =
       readonly token_path: string;
       readonly scope?: string | undefined;
       readonly client_auth: 'client_secret_basic' | 'client_secret_post';
+      /** Answers meaning the token itself was refused (default: any 401). */
+      readonly refused?: readonly TokenRefusal[] | undefined;
     };
+
+/** A vendor answer that means "this admin token is no good": its status, and `error` if given. */
+export interface TokenRefusal {
+  readonly status: readonly number[];
+  readonly error?: readonly string[] | undefined;
+}
+
+const ANY_401: readonly TokenRefusal[] = [{ status: [401] }];
+
+/** Whether a vendor answer to an admin call refuses the token it carried. */
+export function refusesToken(
+  scheme: AdminScheme,
+): (response: { status: number; body: unknown }) => boolean {
+  const refusals = (scheme.kind === 'client_credentials' && scheme.refused) || ANY_401;
+  return ({ status, body }) => {
+    const error = (body as { error?: unknown } | undefined)?.error;
+    return refusals.some(
+      (refusal) =>
+        refusal.status.includes(status) &&
+        (refusal.error === undefined ||
+          (typeof error === 'string' && refusal.error.includes(error))),
+    );
+  };
+}
 
 /** Credentials from the backend config (read from env or files, never inline). */
 export interface AdminCredentials {

@@ -6,7 +6,12 @@ import {
   vendorUnavailable,
 } from '../errors/index.js';
 import type { VendorRequest, VendorResponse } from '../mapping/index.js';
-import { createAdminAuthorizer, type AdminCredentials, type AdminScheme } from './admin-auth.js';
+import {
+  createAdminAuthorizer,
+  refusesToken,
+  type AdminCredentials,
+  type AdminScheme,
+} from './admin-auth.js';
 import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
 
 export interface BackendOptions {
@@ -56,6 +61,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     bodyTimeout: 0,
   });
   const slots = createSlots(POOL_CONNECTIONS);
+  const refused = refusesToken(options.adminScheme);
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
   /** One request and its whole body, in a slot, ended by `signal`. */
   const exchange = async (
@@ -141,7 +147,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
           const response = await send();
           // An admin token the vendor no longer takes (revoked, rotated keys): once more with a
           // fresh one, within the same deadline.
-          if (response.status !== 401 || request.auth !== 'admin' || authorization === undefined)
+          if (request.auth !== 'admin' || authorization === undefined || !refused(response))
             return response;
           if (!authorize.refused(authorization)) return response;
           phase = 'admin token';

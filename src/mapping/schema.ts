@@ -320,6 +320,22 @@ const adminAuth = z.discriminatedUnion('kind', [
     client_auth: z
       .enum(['client_secret_basic', 'client_secret_post'])
       .default('client_secret_basic'),
+    refused: z
+      .array(
+        z.strictObject({
+          status: z.array(z.number().int().min(400).max(599)).min(1),
+          error: z
+            .array(z.string().min(1))
+            .min(1)
+            .optional()
+            .describe('and the `error` member of the JSON body is one of these'),
+        }),
+      )
+      .min(1)
+      .default([{ status: [401] }])
+      .describe(
+        'answers to an admin call that mean the admin token itself was refused: a fresh token is fetched and the call sent once more',
+      ),
   }),
 ]);
 export type AdminAuth = z.infer<typeof adminAuth>;

@@ -1,5 +1,9 @@
 import { expect, it, vi } from 'vitest';
-import { createAdminAuthorizer, TOKEN_COOLDOWN_MS } from '../../src/backends/admin-auth.js';
+import {
+  createAdminAuthorizer,
+  refusesToken,
+  TOKEN_COOLDOWN_MS,
+} from '../../src/backends/admin-auth.js';
 
 type Exchange = Parameters<typeof createAdminAuthorizer>[2];
 
@@ -168,4 +172,28 @@ it('refuses at once a caller whose deadline has passed; the token request it sta
   // The shared request it started still completes and serves the next caller.
   expect(await authorize(NEVER)).toBe('Bearer AT5');
   expect(endpoint.seen).toHaveLength(1);
+});
+
+it('tells a refused admin token by the statuses and error values the mapping declares', () => {
+  const byDefault = refusesToken(scheme);
+  expect([401, 400, 403].map((status) => byDefault({ status, body: undefined }))).toStrictEqual([
+    true,
+    false,
+    false,
+  ]);
+  const declared = refusesToken({
+    ...scheme,
+    refused: [{ status: [401] }, { status: [400], error: ['access_denied', 'invalid_request'] }],
+  });
+  const answers = [
+    { status: 401, body: undefined },
+    { status: 400, body: { error: 'access_denied' } },
+    { status: 400, body: { error: 'invalid_request' } },
+    { status: 400, body: { error: 'request_denied' } },
+    { status: 400, body: 'access_denied' },
+    { status: 403, body: { error: 'access_denied' } },
+  ];
+  expect(answers.map(declared)).toStrictEqual([true, true, true, false, false, false]);
+  // A fixed credential has nothing to renew; its 401s are the mapping's to map.
+  expect(refusesToken({ kind: 'basic' })({ status: 401, body: undefined })).toBe(true);
 });

@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TOKEN_COOLDOWN_MS } from '../../src/backends/admin-auth.js';
 import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
 import {
   startSimpleIdServer,
@@ -100,9 +101,16 @@ describe('SimpleIdServer behind the bundled mapping', () => {
     expect(updated.body).not.toHaveProperty('client_name');
   });
 
-  it("answers 502, never a 400, when SimpleIdServer refuses the gateway's cached admin token", async () => {
+  it('fetches a new admin token when SimpleIdServer refuses the cached one with its 400, and sends the create again', async () => {
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_COOLDOWN_MS)); // the cached token is not new
     const before = sid.clientCount();
     // As after a SimpleIdServer restart: the token the gateway holds is no longer known (4.0.8).
+    sid.revokeAdminTokens();
+    const renewed = await call('POST', `${gateway.url}/sid/register`, { body: BODY });
+    expect(renewed.status, renewed.text).toBe(201);
+    expect(sid.clientCount()).toBe(before + 1);
+
+    // Refused again at once: the token was just issued, a new one would not fare better.
     sid.revokeAdminTokens();
     const response = await call('POST', `${gateway.url}/sid/register`, { body: BODY });
     expect(response.status, response.text).toBe(502);
@@ -111,7 +119,7 @@ describe('SimpleIdServer behind the bundled mapping', () => {
       error_description: "the identity provider refused the gateway's registration credential",
       request_id: response.headers.get('x-request-id'),
     });
-    expect(sid.clientCount()).toBe(before);
+    expect(sid.clientCount()).toBe(before + 1);
   });
 
   it('a dry run shows what an MCP client registration becomes: pkce, native, bound members only', async () => {

@@ -171,6 +171,7 @@ describe('refusing a mapping: file, line, column, path and expectation', () => {
       kind: 'client_credentials',
       token_path: '/realms/root/realms/a/access_token',
       client_auth: 'client_secret_basic',
+      refused: [{ status: [401] }],
     });
     const cases: [string, string, string][] = [
       ['/x/{var.x}', '', '{var.x}: token_path may name parameters only'],
