@@ -70,6 +70,20 @@ export function assemble(config: GatewayConfig, earlier: readonly string[] = [])
             `expected * or a member the IdP may fetch: ${FETCHED.join(', ')}`,
           ),
         );
+  for (const route of config.routes) {
+    const mapping = backends.find(({ section }) => section.id === route.backend)?.mapping;
+    // A statement the vendor never receives would be echoed as if someone had verified it.
+    if (
+      route.softwareStatements === 'pass_through' &&
+      mapping?.storedFields?.has('software_statement') !== true
+    )
+      problems.push(
+        config.describe(
+          ['routes', route.id, 'software_statements'],
+          `mapping ${mapping?.id ?? route.backend} does not send software_statement to its IdP (capabilities.fields), so nobody would verify it`,
+        ),
+      );
+  }
   if (problems.length > 0) throw new FileError(problems.join('\n'));
   return { config, backends };
 }

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RegistrationAccess, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
-import type { RegistrationMode } from '../dcr/index.js';
+import type { RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { LimitWindow, RouteLimits } from '../http/index.js';
 import { sha256 } from '../lib/crypto.js';
 import { parsePattern, type OutboundPolicyOptions } from '../lib/outbound-url.js';
@@ -54,6 +54,7 @@ export interface ResolvedRoute {
   readonly access: RegistrationAccess;
   readonly registration: RegistrationMode;
   readonly dryRun: boolean;
+  readonly softwareStatements: SoftwareStatementMode;
   readonly outboundUrls: OutboundUrlSettings;
   readonly limits: RouteLimits;
 }
@@ -266,6 +267,7 @@ class Resolver {
         access: this.access(id, route.registration),
         registration: route.registration_policy,
         dryRun: route.dry_run,
+        softwareStatements: route.software_statements,
         outboundUrls: this.outboundUrls(id, route.outbound_urls),
         limits: routeLimits(route),
       };

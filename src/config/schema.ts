@@ -158,6 +158,12 @@ const route = z.strictObject({
     .boolean()
     .default(false)
     .describe('answer requests with X-Dry-Run: true with the vendor requests, sending none'),
+  software_statements: z
+    .enum(['ignore', 'pass_through'])
+    .default('ignore')
+    .describe(
+      'ignore: drop a software_statement (RFC 7591 section 3.1.1); pass_through: hand it, checked for shape only, to an IdP whose mapping sends it (the IdP verifies it)',
+    ),
   outbound_urls: outboundUrls,
   rate_limit: limitWindow('POST {prefix}/register requests'),
   management_rate_limit: limitWindow('RFC 7592 GET, PUT and DELETE requests'),

@@ -8,6 +8,8 @@ export type ErrorCode =
   | 'invalid_request'
   | 'invalid_client_metadata'
   | 'invalid_redirect_uri'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement'
   | 'missing_token'
   | 'invalid_token'
   | 'not_found'
@@ -35,6 +37,8 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   invalid_request: { status: 400, oauthError: 'invalid_request' },
   invalid_client_metadata: { status: 400, oauthError: 'invalid_client_metadata' },
   invalid_redirect_uri: { status: 400, oauthError: 'invalid_redirect_uri' },
+  invalid_software_statement: { status: 400, oauthError: 'invalid_software_statement' },
+  unapproved_software_statement: { status: 400, oauthError: 'unapproved_software_statement' },
   missing_token: { status: 401, oauthError: 'invalid_request' },
   invalid_token: { status: 401, oauthError: 'invalid_token' },
   not_found: { status: 404, oauthError: 'not_found' },

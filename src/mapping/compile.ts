@@ -292,6 +292,8 @@ function compilePath(path: string): (body: unknown) => unknown {
 const GENERIC_DESCRIPTIONS: Readonly<Record<ErrorTarget, string>> = {
   invalid_client_metadata: 'the identity provider rejected the client metadata',
   invalid_redirect_uri: 'the identity provider rejected the redirect URIs',
+  invalid_software_statement: 'the identity provider rejected the software statement',
+  unapproved_software_statement: 'the identity provider does not trust the software statement',
   invalid_token: 'the access token is invalid',
   backend_rejected: 'the identity provider refused the request',
   backend_unavailable: 'the identity provider is unavailable',

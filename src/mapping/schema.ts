@@ -280,6 +280,8 @@ export type CreateOperation = z.infer<typeof createOperation>;
 export const errorTarget = z.enum([
   'invalid_client_metadata',
   'invalid_redirect_uri',
+  'invalid_software_statement',
+  'unapproved_software_statement',
   'invalid_token',
   'backend_rejected',
   'backend_unavailable',

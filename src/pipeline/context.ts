@@ -1,6 +1,6 @@
 import type { Principal, RegistrationAccess, RegistrationTokens } from '../auth/index.js';
 import type { SealedCache } from '../cache/index.js';
-import type { Capabilities, RegistrationMode } from '../dcr/index.js';
+import type { Capabilities, RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import type { VendorAdapter } from '../mapping/index.js';
 
@@ -23,6 +23,8 @@ export interface Route {
   readonly registration: RegistrationMode;
   /** Whether a flagged request is answered with the vendor requests instead of sending them. */
   readonly dryRun: boolean;
+  /** RFC 7591 §2.3: dropped, or handed to the IdP (which verifies it) and echoed. */
+  readonly softwareStatements: SoftwareStatementMode;
   /** Which URLs the IdP may be handed to fetch (`jwks_uri`, `sector_identifier_uri`, ...). */
   readonly outbound: OutboundPolicy;
 }

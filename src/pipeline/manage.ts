@@ -12,6 +12,8 @@ import {
   issueToken,
   normalize,
   parseMetadata,
+  softwareStatement,
+  withStatement,
 } from './steps.js';
 
 interface Managed {
@@ -100,10 +102,9 @@ export async function update(
 ): Promise<ClientResponse> {
   let managed = await authorize(deps, call, clientId);
   const { clientSecret } = checkUpdateBody(body, clientId);
-  const metadata = await checkOutboundUrls(
-    call.route,
-    applyRoutePolicy(call.route, managed.backend, parseMetadata(body)),
-  );
+  const checked = applyRoutePolicy(call.route, managed.backend, parseMetadata(body));
+  const statement = softwareStatement(call.route, body);
+  const metadata = withStatement(await checkOutboundUrls(call.route, checked), statement);
   if (clientSecret !== undefined) {
     const now = await current(deps, managed);
     if (!sameSecret(clientSecret, now.client.client_secret)) {
@@ -115,7 +116,8 @@ export async function update(
   await deps.cache.delete(cacheKey(managed));
   const outcome = await backend.adapter.update(grant.clientId, grant.state, metadata);
   await deps.cache.delete(cacheKey(managed));
-  return respond(call, follow(deps, managed, outcome));
+  const updated = follow(deps, managed, outcome);
+  return respond(call, { ...updated, client: withStatement(updated.client, statement) });
 }
 
 /** RFC 7592 §2.3 delete. */

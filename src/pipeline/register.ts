@@ -9,6 +9,8 @@ import {
   issueToken,
   normalize,
   parseMetadata,
+  softwareStatement,
+  withStatement,
 } from './steps.js';
 
 export interface Registered {
@@ -27,10 +29,9 @@ export async function register(deps: PipelineDeps, call: Call, body: unknown): P
   const { route } = call;
   const backend = route.backend;
   const principal = await authenticate(call);
-  const metadata = await checkOutboundUrls(
-    route,
-    applyRoutePolicy(route, backend, parseMetadata(body)),
-  );
+  const checked = applyRoutePolicy(route, backend, parseMetadata(body));
+  const statement = softwareStatement(route, body);
+  const metadata = withStatement(await checkOutboundUrls(route, checked), statement);
   if (wantsDryRun(call)) {
     const run = await backend.adapter.dryRun('create', { metadata });
     return { principal, status: 200, body: dryRunAnswer(backend, run) };
@@ -43,7 +44,7 @@ export async function register(deps: PipelineDeps, call: Call, body: unknown): P
       clientId: normalized.client_id,
       state,
     });
-    return clientResponse(normalized, route, call.publicBaseUrl, token);
+    return clientResponse(withStatement(normalized, statement), route, call.publicBaseUrl, token);
   });
   return { principal, status: 201, body: client };
 }

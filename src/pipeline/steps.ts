@@ -3,6 +3,7 @@ import {
   applyPolicy,
   fetchedUrls,
   normalizeClient,
+  readSoftwareStatement,
   validateMetadata,
   type ClientInformation,
   type Metadata,
@@ -50,3 +51,14 @@ export const normalize = (backend: Backend, record: Record<string, unknown>): Cl
 
 export const issueToken = (deps: PipelineDeps, grant: RegistrationGrant): string =>
   deps.tokens.issue(grant);
+
+/** The body's software statement where the route passes them on (checked for shape), else none. */
+export const softwareStatement = (
+  route: Pick<Route, 'softwareStatements'>,
+  body: unknown,
+): string | undefined =>
+  route.softwareStatements === 'pass_through' ? readSoftwareStatement(body) : undefined;
+
+/** Metadata, or an answer, with the statement beside it as received (RFC 7591 §3.2.1). */
+export const withStatement = <T extends Metadata>(value: T, statement: string | undefined): T =>
+  statement === undefined ? value : { ...value, software_statement: statement };

@@ -45,6 +45,7 @@ const SANDBOX_ROUTE = {
   access: { kind: 'open' },
   registration: 'substitute',
   dryRun: true,
+  softwareStatements: 'ignore',
   // Local tools register loopback URLs; the IdPs run in this process, so they share the
   // gateway's resolver and cannot reach a name the gateway cannot resolve.
   outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
@@ -139,6 +140,8 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         prefix: '/sandbox/forgerock-am',
         backend: 'sandbox-forgerock-am',
         ...SANDBOX_ROUTE,
+        // AM verifies statements itself (its Software Publisher agent): handed on untouched.
+        softwareStatements: 'pass_through',
       },
       {
         id: 'sandbox-simpleidserver',

@@ -108,6 +108,7 @@ describe('loading a gateway config', () => {
         access: { kind: 'open' },
         registration: 'substitute',
         dryRun: false,
+        softwareStatements: 'ignore',
         outboundUrls: {
           allowLoopback: false,
           allowPrivate: false,

@@ -22,6 +22,8 @@ export interface SandboxForgeRockAm extends ForgeRockAm {
   /** What a backend section sets: its `parameters` and `admin` credentials. */
   readonly realmPath: string;
   readonly service: { readonly clientId: string; readonly clientSecret: string };
+  /** The realms' one Software Publisher agent: statements it signs (HS256) are accepted. */
+  readonly publisher: { readonly issuer: string; readonly secret: string };
   /** What the sandbox realm registers, for the backend's capabilities. */
   readonly capabilities: {
     readonly grant_types: string[];
@@ -40,7 +42,15 @@ export async function startSandboxForgeRockAm(
     clientId: 'registration-service',
     clientSecret: randomBytes(24).toString('base64url'),
   };
-  const realm = { ...SANDBOX_REALM_SETTINGS, open: false };
+  const publisher = {
+    issuer: 'https://publisher.sandbox.example',
+    secret: randomBytes(32).toString('base64url'),
+  };
+  const realm = {
+    ...SANDBOX_REALM_SETTINGS,
+    open: false,
+    publishers: { [publisher.issuer]: publisher.secret },
+  };
   const am = await startForgeRockAm({
     ...options,
     realms: { '/realms/root': realm, [SANDBOX_REALM]: realm },
@@ -50,6 +60,7 @@ export async function startSandboxForgeRockAm(
     ...am,
     realmPath: SANDBOX_REALM,
     service,
+    publisher,
     capabilities: {
       grant_types: [...SANDBOX_REALM_SETTINGS.grantTypes],
       scopes: [...SANDBOX_REALM_SETTINGS.scopeAllowlist],

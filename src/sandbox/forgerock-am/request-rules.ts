@@ -1,3 +1,4 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
 /**
  * What the simulated AM accepts in a registration body, from the contract
  * (`shared/vendors/forgerock-am.md`, cited as §N). Each rule throws an {@link AmError} with the
@@ -134,6 +135,8 @@ export interface RealmSettings {
   readonly scopeAllowlist: readonly string[];
   /** Scopes a client registered without any gets (§4 "Scopes twice"). */
   readonly defaultScopes: readonly string[];
+  /** Software Publisher agents (§1): issuer → HS256/384/512 secret. None: no statement passes. */
+  readonly publishers?: Readonly<Record<string, string>>;
 }
 
 export interface Caller {
@@ -176,10 +179,8 @@ export function checkRegistration(
   checkUris(kept);
   checkScopes(kept, realm);
   checkScopeGate(kept, caller);
-  // §1: no Software Publisher agent is configured in the simulated realms, so no software
-  // statement can be verified.
   if (kept.software_statement !== undefined)
-    throw new AmError(400, 'invalid_software_statement', 'Unknown software publisher');
+    checkSoftwareStatement(kept.software_statement as string, realm.publishers ?? {});
   return kept;
 }
 
@@ -270,3 +271,39 @@ function checkScopeGate(kept: Record<string, unknown>, caller: Caller): void {
 
 /** §1: the special scope name of the registration service client. */
 export const REGISTRATION_SCOPE = 'dynamic_client_registration';
+
+const HMAC: Readonly<Record<string, string>> = {
+  HS256: 'sha256',
+  HS384: 'sha384',
+  HS512: 'sha512',
+};
+
+/**
+ * §1 software statements: a JWT whose `iss` is one of the realm's Software Publisher agents,
+ * signed with its secret (HS256/384/512 only here: the simulated agents hold no JWKS), not
+ * expired; `jku`/`jwk` headers are ignored. An unknown issuer is `unapproved_software_statement`
+ * (§6 [I]), anything else wrong `invalid_software_statement`.
+ */
+function checkSoftwareStatement(jwt: string, publishers: Readonly<Record<string, string>>): void {
+  const invalid = (why: string) => new AmError(400, 'invalid_software_statement', why);
+  const [header, payload, signature, ...rest] = jwt.split('.');
+  if (rest.length > 0 || signature === undefined) throw invalid('Not a signed JWT');
+  let alg: unknown;
+  let claims: { iss?: unknown; exp?: unknown };
+  try {
+    alg = (JSON.parse(Buffer.from(header!, 'base64url').toString()) as { alg?: unknown }).alg;
+    claims = JSON.parse(Buffer.from(payload!, 'base64url').toString()) as typeof claims;
+  } catch {
+    throw invalid('Malformed JWT');
+  }
+  const secret = typeof claims.iss === 'string' ? publishers[claims.iss] : undefined;
+  if (secret === undefined)
+    throw new AmError(400, 'unapproved_software_statement', 'Unknown software publisher');
+  const hash = typeof alg === 'string' ? HMAC[alg] : undefined;
+  if (hash === undefined) throw invalid('Unsupported signing algorithm');
+  const expected = createHmac(hash, secret).update(`${header}.${payload}`).digest();
+  const given = Buffer.from(signature, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected))
+    throw invalid('Invalid signature');
+  if (typeof claims.exp === 'number' && claims.exp * 1000 <= Date.now()) throw invalid('Expired');
+}

@@ -1,0 +1,47 @@
+import { GatewayError } from '../errors/index.js';
+
+/**
+ * What a route does with a `software_statement` (RFC 7591 §2.3): `ignore` it, as a server
+ * without statement support may (§3.1.1), or `pass_through` to an IdP that verifies it itself,
+ * untouched. Verification by the gateway belongs to inbound authentication.
+ */
+export type SoftwareStatementMode = 'ignore' | 'pass_through';
+
+/** Longest statement passed on: a signed JWT of a few claims and a key set fits many times. */
+export const MAX_SOFTWARE_STATEMENT_LENGTH = 32_768;
+
+/** Compact JWS (three segments) or JWE (five), base64url each (RFC 7515 §7.1, RFC 7516 §7.1). */
+const COMPACT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2}((\.[A-Za-z0-9_-]*){2})?$/;
+
+/**
+ * The statement of a registration body on a pass-through route, checked for shape only: a
+ * compact JWS or JWE whose header names an algorithm other than `none` (RFC 7591 §2.3 wants
+ * it signed). Its signature and claims are the IdP's to verify. Undefined when there is none.
+ */
+export function readSoftwareStatement(body: unknown): string | undefined {
+  if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'software_statement'))
+    return undefined;
+  const statement = (body as { software_statement: unknown }).software_statement;
+  if (typeof statement !== 'string' || !COMPACT.test(statement))
+    throw invalidStatement('software_statement must be a signed JWT');
+  if (statement.length > MAX_SOFTWARE_STATEMENT_LENGTH)
+    throw invalidStatement(
+      `software_statement must be at most ${MAX_SOFTWARE_STATEMENT_LENGTH} characters`,
+    );
+  if (!signedHeader(statement.slice(0, statement.indexOf('.'))))
+    throw invalidStatement('software_statement must be a signed JWT');
+  return statement;
+}
+
+function signedHeader(segment: string): boolean {
+  try {
+    const header: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    const alg = (header as { alg?: unknown } | null)?.alg;
+    return typeof alg === 'string' && alg !== '' && alg.toLowerCase() !== 'none';
+  } catch {
+    return false;
+  }
+}
+
+const invalidStatement = (description: string) =>
+  new GatewayError('invalid_software_statement', description);
