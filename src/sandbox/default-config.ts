@@ -11,6 +11,7 @@ import {
 import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
 import type { SandboxForgeRockAm } from './forgerock-am/index.js';
+import type { Nevis } from './nevis/server.js';
 import type { SimpleIdServer } from './simpleidserver/server.js';
 import type { StandardBackend } from './standard-backend.js';
 
@@ -28,6 +29,7 @@ export interface Sandbox {
   readonly standard: StandardBackend;
   readonly forgerockAm: SandboxForgeRockAm;
   readonly simpleidserver: SimpleIdServer;
+  readonly nevis: Nevis;
 }
 
 /** What every sandbox backend section shares. */
@@ -71,10 +73,12 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const { startStandardBackend } = await import('./standard-backend.js');
   const { startSandboxForgeRockAm } = await import('./forgerock-am/index.js');
   const { startSimpleIdServer } = await import('./simpleidserver/server.js');
-  const [standard, forgerockAm, simpleidserver] = await Promise.all([
+  const { startNevis } = await import('./nevis/server.js');
+  const [standard, forgerockAm, simpleidserver, nevis] = await Promise.all([
     startStandardBackend(),
     startSandboxForgeRockAm(),
     startSimpleIdServer(),
+    startNevis(),
   ]);
   const config: GatewayConfig = {
     source: 'built-in sandbox',
@@ -127,6 +131,17 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         ...SANDBOX_BACKEND,
         capabilities: simpleidserver.capabilities,
       },
+      {
+        id: 'sandbox-nevis',
+        mapping: 'nevis',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'nevis.yaml'),
+        baseUrl: new URL(nevis.baseUrl),
+        parameters: { module: nevis.module, setupId: nevis.setupId },
+        // The Nevis ID technical user's token (the simulator takes dev-mode Basic too).
+        admin: { token: nevis.admin.token },
+        ...SANDBOX_BACKEND,
+        capabilities: nevis.capabilities,
+      },
     ],
     routes: [
       {
@@ -149,14 +164,21 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         backend: 'sandbox-simpleidserver',
         ...SANDBOX_ROUTE,
       },
+      {
+        id: 'sandbox-nevis',
+        prefix: '/sandbox/nevis',
+        backend: 'sandbox-nevis',
+        ...SANDBOX_ROUTE,
+      },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
-    backends: [standard, forgerockAm, simpleidserver],
+    backends: [standard, forgerockAm, simpleidserver, nevis],
     standard,
     forgerockAm,
     simpleidserver,
+    nevis,
   };
 }
