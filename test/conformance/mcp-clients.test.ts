@@ -6,6 +6,7 @@ import {
   eachRoute,
   FORGEROCK_AM_ROUTE,
   LEMONLDAP_NG_ROUTE,
+  NEVIS_ROUTE,
   ROUTES,
   SIMPLEIDSERVER_ROUTE,
 } from './routes.js';
@@ -179,12 +180,19 @@ const VERDICTS: Readonly<Record<string, Row>> = {
         'AM knows all three scope values and answers them in an order of its own (scope is a ' +
           'set, RFC 6749 section 3.3); AM does not store software_id and software_version',
       ).verdict,
+      // The sandbox setup knows all three scope values; nevisMeta stores both software members.
+      [NEVIS_ROUTE]: REGISTERED.verdict,
     },
   }),
-  'Cline (VS Code extension, vscode:// callback), late 2025': substituted(
-    { ...NATIVE, software_id: LEFT_OUT },
-    `${NATIVE_WHY}; the backend (oidc-provider, SimpleIdServer) does not store software_id, so the answer leaves it out`,
-  ),
+  'Cline (VS Code extension, vscode:// callback), late 2025': {
+    ...substituted(
+      { ...NATIVE, software_id: LEFT_OUT },
+      `${NATIVE_WHY}; the backend (oidc-provider, SimpleIdServer) does not store software_id, so the answer leaves it out`,
+    ),
+    routes: {
+      [NEVIS_ROUTE]: substituted(NATIVE, `${NATIVE_WHY}; nevisMeta stores software_id`).verdict,
+    },
+  },
   'Cline (loopback callback), 2026': loopbackNativeOnSimpleIdServer(REGISTERED),
   'Goose (own MCP client OAuth), mid 2025': loopbackNativeOnSimpleIdServer(REGISTERED),
   'Goose (rmcp DCR fallback when the server offers no CIMD), 2026':

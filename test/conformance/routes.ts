@@ -322,11 +322,53 @@ const SANDBOX_SIMPLEIDSERVER: ConformanceRoute = {
   },
 };
 
+/**
+ * The embedded default's nevisMeta route: the strict simulator of `src/sandbox/nevis/` behind
+ * `mappings/nevis.yaml`: create on V3, then the entity id looked up and kept in the gateway's
+ * RAT, managed on V2 (full-replace edits). nevisMeta requires a client_name, so a client
+ * registered without one (and without a software_id) is named by the mapping's default.
+ */
+export const NEVIS_ROUTE = '/sandbox/nevis (nevisMeta simulator, nevis)';
+const SANDBOX_NEVIS: ConformanceRoute = {
+  name: NEVIS_ROUTE,
+  prefix: '/sandbox/nevis',
+  start: (options = {}) =>
+    startEmbedded(options, ({ nevis }) => ({
+      authorization_endpoint: `${nevis.baseUrl}/oauth/authorize`,
+      token_endpoint: `${nevis.baseUrl}/oauth/token`,
+    })),
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: { ...GATEWAY_DEFAULTS, client_name: 'DCR client' },
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'client_secret_jwt',
+        'private_key_jwt',
+        'none',
+      ],
+    },
+    rotatesRatOnUpdate: false,
+    scope: 'openid',
+    refusals: [
+      {
+        name: 'a client_name longer than its column (255 characters)',
+        metadata: { client_name: 'n'.repeat(256) },
+        error: 'invalid_client_metadata',
+        description: 'the identity provider rejected the client metadata',
+      },
+    ],
+  },
+};
+
 export const ROUTES: readonly ConformanceRoute[] = [
   SANDBOX_STANDARD,
   LEMONLDAP_NG,
   SANDBOX_FORGEROCK_AM,
   SANDBOX_SIMPLEIDSERVER,
+  SANDBOX_NEVIS,
 ];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */

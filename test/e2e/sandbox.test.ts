@@ -18,6 +18,7 @@ it('serves every sandbox route on loopback and prints a curl line per route that
       `${gateway.url}/sandbox/standard/register`,
       `${gateway.url}/sandbox/forgerock-am/register`,
       `${gateway.url}/sandbox/simpleidserver/register`,
+      `${gateway.url}/sandbox/nevis/register`,
     ]);
     for (const [, url, body] of printed) {
       const created = await call('POST', url!, { raw: body! });
