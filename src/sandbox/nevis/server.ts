@@ -101,7 +101,6 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const setupPath = (version: string) => `${ROOT}/${version}/modules/${module}/setups/`;
 
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -145,7 +144,7 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
       return create(request, body);
     }
     const v2 = matchSetup(url.pathname, 'v2');
-    if (v2 === undefined) return { status: 404, reason: 'no such path' };
+    if (v2 === undefined || v2.rest === '') return { status: 404, reason: 'no such path' };
     if (!isAdmin(request)) return { status: 401, reason: 'no admin' };
     if (v2.setup !== setupId) return v2Error(404, V2_ERRORS.setup, 'unknown setup');
     if (v2.rest === 'clients') return method === 'GET' ? list(url) : { status: 405 };
@@ -171,12 +170,17 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
     return edit(request, body, client, snapshot);
   }
 
+  /**
+   * `{ROOT}/{version}/modules/{module}/setups/{setup}/{rest}`; another module is a setup this
+   * one does not have (its setup id is then never ours).
+   */
   function matchSetup(path: string, version: string): { setup: string; rest: string } | undefined {
     const prefix = `${ROOT}/${version}/modules/`;
     if (!path.startsWith(prefix)) return undefined;
-    if (!path.startsWith(setupPath(version))) return { setup: '', rest: 'clients' };
-    const [setup = '', ...rest] = path.slice(setupPath(version).length).split('/');
-    return { setup, rest: rest.join('/') };
+    const [name, setups, setup, ...rest] = path.slice(prefix.length).split('/');
+    if (setups !== 'setups' || setup === undefined || setup === '' || rest.length === 0)
+      return { setup: '', rest: '' };
+    return { setup: name === module ? setup : '', rest: rest.join('/') };
   }
 
   /** §2: the dev-mode Basic user or the technical user's Bearer token, nothing else. */
