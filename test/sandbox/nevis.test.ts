@@ -399,7 +399,8 @@ describe('§4 V2 edit: the full definition', () => {
   /** The show of a fresh client, as a read-modify-write starts: ids kept, `validFrom` not. */
   async function editable(body: Record<string, unknown> = WEB) {
     const { entity, show } = await created(body);
-    const { validFrom: _validFrom, ...definition } = show;
+    const definition = { ...show };
+    delete definition.validFrom;
     return { entity, definition };
   }
 
@@ -447,7 +448,8 @@ describe('§4 V2 edit: the full definition', () => {
     'a definition without %s is MALFORMED_PAYLOAD (an edit replaces)',
     async (member) => {
       const { entity, definition } = await editable();
-      const { [member]: _left, ...rest } = definition;
+      const rest = { ...definition };
+      delete rest[member];
       expect(await send('PUT', `${V2}/${entity}`, { json: rest })).toMatchObject({
         status: 400,
         body: { error: 'MALFORMED_PAYLOAD', error_description: `missing attribute ${member}` },
