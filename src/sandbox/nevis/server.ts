@@ -81,6 +81,8 @@ const ROOT = '/nevismeta/rest';
  * A strict in-memory nevisMeta (contract `shared/vendors/nevis.md`) for one setup: the V3 DCR
  * create (§3), which returns the OAuth client id only, and the V2 client resource (§4) addressed
  * by the internal entity id: list with the `client_id` lookup, show, full-replace edit, delete.
+ * The V2 admin create and the snapshot and names resources (§4) are not simulated (405, 404):
+ * the gateway never calls them.
  */
 export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
   const module = options.module ?? 'oauthv2';
