@@ -150,10 +150,16 @@ export const V3_ERRORS = {
   notFound: 'not_found',
 } as const;
 
-/** §4 V2 error codes (setup table; the client ones [I]). */
+/**
+ * §4 V2 error codes (setup table; the client ones [I]); [S] the V3 refusal rows in V2's upper
+ * case for an edit.
+ */
 export const V2_ERRORS = {
   malformed: 'MALFORMED_PAYLOAD',
+  metadata: 'INVALID_CLIENT_METADATA',
+  redirect: 'INVALID_REDIRECT_URI',
   query: 'MALFORMED_QUERY_PARAMETER',
   setup: 'SETUP_NOT_FOUND',
+  snapshot: 'SNAPSHOT_NOT_FOUND',
   client: 'CLIENT_NOT_FOUND',
 } as const;

@@ -161,7 +161,7 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
       return { status: 204 };
     }
     const snapshot = currentSnapshot(client, Date.now());
-    if (snapshot === undefined) return v2Error(404, 'SNAPSHOT_NOT_FOUND', 'no snapshot valid now');
+    if (snapshot === undefined) return v2Error(404, V2_ERRORS.snapshot, 'no snapshot valid now');
     if (method === 'GET') {
       if (faults.failedShows > 0) {
         faults.failedShows--;
@@ -266,7 +266,7 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
       return { status: 204 };
     } catch (error) {
       if (!(error instanceof Refusal)) throw error;
-      return v2Error(400, V2_KINDS[error.kind], error.description);
+      return v2Error(400, V2_ERRORS[error.kind], error.description);
     }
   }
 
@@ -303,13 +303,6 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
       }),
   };
 }
-
-/** [S] V2 spells the refusal rows in the upper case of its tables. */
-const V2_KINDS: Readonly<Record<RefusalKind, string>> = {
-  malformed: V2_ERRORS.malformed,
-  metadata: 'INVALID_CLIENT_METADATA',
-  redirect: 'INVALID_REDIRECT_URI',
-};
 
 /** §3 [S]: the RFC lower-case codes with the tabulated text. */
 function v3Error(status: number, kind: RefusalKind | 'notFound', description: string): Reply {
