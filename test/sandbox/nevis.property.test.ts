@@ -33,8 +33,11 @@ const redirectUri = fc.oneof(
   ),
 );
 const text = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 ]{0,19}$/);
-/** Mostly what nevisMeta signs with; PS256, HS256 and none the gateway refuses before the call. */
-const signing = fc.constantFrom('RS256', 'ES256', 'ES256K', 'RS512', 'ES384', 'PS256', 'HS256');
+/** Mostly what nevisMeta signs with; PS256 and HS256 the gateway refuses before the call. */
+const signing = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('RS256', 'ES256', 'ES256K', 'RS512', 'ES384') },
+  { weight: 1, arbitrary: fc.constantFrom('PS256', 'HS256') },
+);
 const CONFIDENTIAL = [
   'client_secret_basic',
   'client_secret_post',
@@ -53,6 +56,12 @@ const JWKS = {
   ],
 };
 
+/** A public client cannot use client_credentials (the gateway refuses it before the call). */
+function publicGrants(grants: readonly string[]): string[] {
+  const kept = grants.filter((grant) => grant !== 'client_credentials');
+  return kept.length > 0 ? kept : ['authorization_code'];
+}
+
 /** Valid metadata: grant and response types that agree, keys where a method needs them. */
 const metadata = fc
   .record({
@@ -62,7 +71,6 @@ const metadata = fc
       ['authorization_code', 'refresh_token', 'client_credentials'],
       ['client_credentials'],
       ['refresh_token', 'authorization_code'],
-      ['implicit'],
     ),
     method: fc.constantFrom(...CONFIDENTIAL, 'none', 'none', undefined),
     redirect_uris: fc.array(redirectUri, { minLength: 1, maxLength: 3 }),
@@ -105,7 +113,16 @@ const metadata = fc
     encryption: fc.option(
       fc.record(
         {
-          alg: fc.constantFrom('RSA-OAEP', 'RSA-OAEP-256', 'ECDH-ES', 'ECDH-ES+A128KW', 'dir'),
+          // dir (refused before the call) rarely.
+          alg: fc.constantFrom(
+            'RSA-OAEP',
+            'RSA-OAEP-256',
+            'ECDH-ES',
+            'ECDH-ES+A128KW',
+            'RSA-OAEP',
+            'RSA1_5',
+            'dir',
+          ),
           enc: fc.constantFrom('A128CBC-HS256', 'A256GCM', 'A192CBC-HS384'),
         },
         { requiredKeys: ['alg'] },
@@ -113,11 +130,9 @@ const metadata = fc
     ),
   })
   .map(({ grants, method, redirect_uris, omitTypes, keys, rest, encryption }) => {
-    const body: Record<string, unknown> = { ...rest, redirect_uris, grant_types: grants };
-    const types = [
-      ...(grants.includes('authorization_code') ? ['code'] : []),
-      ...(grants.includes('implicit') ? ['id_token'] : []),
-    ];
+    const grant_types = method === 'none' ? publicGrants(grants) : grants;
+    const body: Record<string, unknown> = { ...rest, redirect_uris, grant_types };
+    const types = grant_types.includes('authorization_code') ? ['code'] : [];
     if (!omitTypes) body.response_types = types;
     if (method !== undefined) body.token_endpoint_auth_method = method;
     if (method === 'private_key_jwt' || encryption !== null) {
@@ -140,7 +155,7 @@ function sameKind(first: Record<string, unknown>, second: Record<string, unknown
     first.token_endpoint_auth_method === 'none' ? 'none' : CONFIDENTIAL[pick % CONFIDENTIAL.length];
   const body: Record<string, unknown> = { ...second, token_endpoint_auth_method: method };
   if (method === 'none' && body.grant_types !== undefined)
-    body.grant_types = (body.grant_types as string[]).filter((g) => g !== 'client_credentials');
+    body.grant_types = publicGrants(body.grant_types as string[]);
   return body;
 }
 
