@@ -209,6 +209,27 @@ describe('the nevis mapping and the nevisMeta simulator', () => {
     expect(updated).toBeGreaterThan(15);
   });
 
+  it.each([
+    ['PS256', 'id_token_signed_response_alg', 'RS256, RS384, RS512, ES256, ES256K, ES384, ES512'],
+    ['HS256', 'id_token_signed_response_alg', 'RS256, RS384, RS512, ES256, ES256K, ES384, ES512'],
+  ])(
+    'an id-token algorithm outside its enum (%s) is refused before any call',
+    async (alg, member, supported) => {
+      const before = nevis().clientCount();
+      const response = await call('POST', served.register, {
+        body: { redirect_uris: ['https://app.example/cb'], [member]: alg },
+      });
+      expect(response.status).toBe(400);
+      expect(response.body).toStrictEqual({
+        error: 'invalid_client_metadata',
+        error_description: `${member} value ${alg} is not supported by this identity provider (supported: ${supported})`,
+        request_id: response.headers.get('x-request-id'),
+      });
+      expect(nevis().clientCount()).toBe(before);
+      expect(nevis().refused).toStrictEqual([]);
+    },
+  );
+
   it('switching a client between public and confidential is nevisMeta refusing, not a 5xx', async () => {
     const created = await call('POST', served.register, {
       body: { redirect_uris: ['https://app.example/cb'], token_endpoint_auth_method: 'none' },
