@@ -12,6 +12,7 @@ import { LOOPBACK_HOSTS } from '../lib/loopback.js';
 import { FileError } from '../lib/yaml-source.js';
 import type { SandboxForgeRockAm } from './forgerock-am/index.js';
 import type { Nevis } from './nevis/server.js';
+import type { IbmVerify } from './ibm-verify/server.js';
 import type { SimpleIdServer } from './simpleidserver/server.js';
 import type { StandardBackend } from './standard-backend.js';
 
@@ -30,6 +31,7 @@ export interface Sandbox {
   readonly forgerockAm: SandboxForgeRockAm;
   readonly simpleidserver: SimpleIdServer;
   readonly nevis: Nevis;
+  readonly ibmVerify: IbmVerify;
 }
 
 /** What every sandbox backend section shares. */
@@ -74,11 +76,13 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const { startSandboxForgeRockAm } = await import('./forgerock-am/index.js');
   const { startSimpleIdServer } = await import('./simpleidserver/server.js');
   const { startNevis } = await import('./nevis/server.js');
-  const [standard, forgerockAm, simpleidserver, nevis] = await Promise.all([
+  const { startIbmVerify } = await import('./ibm-verify/server.js');
+  const [standard, forgerockAm, simpleidserver, nevis, ibmVerify] = await Promise.all([
     startStandardBackend(),
     startSandboxForgeRockAm(),
     startSimpleIdServer(),
     startNevis(),
+    startIbmVerify(),
   ]);
   const config: GatewayConfig = {
     source: 'built-in sandbox',
@@ -142,6 +146,17 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         ...SANDBOX_BACKEND,
         capabilities: nevis.capabilities,
       },
+      {
+        id: 'sandbox-ibm-verify',
+        mapping: 'ibm-verify',
+        mappingFile: resolve(BUNDLED_MAPPINGS, 'ibm-verify.yaml'),
+        // The tenant's URL: the token endpoint and /oauth2/register are below it.
+        baseUrl: new URL(ibmVerify.baseUrl),
+        parameters: {},
+        admin: { clientId: ibmVerify.admin.clientId, clientSecret: ibmVerify.admin.clientSecret },
+        ...SANDBOX_BACKEND,
+        capabilities: ibmVerify.capabilities,
+      },
     ],
     routes: [
       {
@@ -170,15 +185,22 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         backend: 'sandbox-nevis',
         ...SANDBOX_ROUTE,
       },
+      {
+        id: 'sandbox-ibm-verify',
+        prefix: '/sandbox/ibm-verify',
+        backend: 'sandbox-ibm-verify',
+        ...SANDBOX_ROUTE,
+      },
     ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
     config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
-    backends: [standard, forgerockAm, simpleidserver, nevis],
+    backends: [standard, forgerockAm, simpleidserver, nevis, ibmVerify],
     standard,
     forgerockAm,
     simpleidserver,
     nevis,
+    ibmVerify,
   };
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { call } from '../support/gateway.js';
 import { eachRoute, type ConformanceRoute } from './routes.js';
@@ -334,10 +335,17 @@ describe.each(eachRoute())('%s', (_name, route) => {
     return JSON.parse(response.text) as Client;
   }
 
-  const rotated = (client: Client) =>
-    route.backend.rotatesRatOnUpdate
+  /** The RAT an update answers: a new one when the backend rotates, or an echoed member changes. */
+  const rotated = (client: Client, answered: Readonly<Record<string, unknown>> = {}) => {
+    const before: Readonly<Record<string, unknown>> = { ...client };
+    const after = { ...before, ...answered };
+    const echoChanged = (route.backend.echoes ?? []).some(
+      (member) => !isDeepStrictEqual(before[member], after[member]),
+    );
+    return route.backend.rotatesRatOnUpdate || echoChanged
       ? {}
       : { registration_access_token: client.registration_access_token };
+  };
 
   /**
    * The client reads back exactly as given, with its RAT: after a refusal, as created (nothing
@@ -416,7 +424,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
             client_id: client.client_id,
             client_secret: client.client_secret,
             client_id_issued_at: client.client_id_issued_at,
-            ...rotated(client),
+            ...rotated(client, substitution.registered),
           },
         ),
       );

@@ -5,6 +5,7 @@ import { MCP_CLIENT_BODIES, type McpClientBody } from './mcp-clients.js';
 import {
   eachRoute,
   FORGEROCK_AM_ROUTE,
+  IBM_VERIFY_ROUTE,
   LEMONLDAP_NG_ROUTE,
   NEVIS_ROUTE,
   ROUTES,
@@ -182,6 +183,11 @@ const VERDICTS: Readonly<Record<string, Row>> = {
       ).verdict,
       // The sandbox setup knows all three scope values; nevisMeta stores both software members.
       [NEVIS_ROUTE]: REGISTERED.verdict,
+      [IBM_VERIFY_ROUTE]: substituted(
+        { scope: 'openid' },
+        'the sandbox tenant knows openid only of the three; IBM stores software_id and the ' +
+          'gateway keeps software_version, which IBM has no field for',
+      ).verdict,
     },
   }),
   'Cline (VS Code extension, vscode:// callback), late 2025': {
@@ -191,6 +197,7 @@ const VERDICTS: Readonly<Record<string, Row>> = {
     ),
     routes: {
       [NEVIS_ROUTE]: substituted(NATIVE, `${NATIVE_WHY}; nevisMeta stores software_id`).verdict,
+      [IBM_VERIFY_ROUTE]: substituted(NATIVE, `${NATIVE_WHY}; IBM stores software_id`).verdict,
     },
   },
   'Cline (loopback callback), 2026': loopbackNativeOnSimpleIdServer(REGISTERED),

@@ -55,6 +55,11 @@ export interface BackendFacts {
   /** RFC 7592 §2.2: whether an update issues a new RAT and retires the old one. */
   readonly rotatesRatOnUpdate: boolean;
   /**
+   * Members the gateway keeps in its RAT for a backend that does not store them (the mapping's
+   * `echo`): an update that changes one answers a new RAT.
+   */
+  readonly echoes?: readonly string[];
+  /**
    * What a web client with an http or localhost redirect URI is registered with instead, on a
    * backend that allows those to native clients only (RFC 8252 §7.3); absent: as sent.
    */
@@ -363,12 +368,48 @@ const SANDBOX_NEVIS: ConformanceRoute = {
   },
 };
 
+/**
+ * The embedded default's IBM Verify route: the strict tenant simulator of
+ * `src/sandbox/ibm-verify/` behind `mappings/ibm-verify.yaml`, managed with the admin API
+ * client's token (no vendor RAT, so the gateway's RAT does not rotate). A public client is
+ * IBM's `default` method with PKCE enforced, answered as `none` without IBM's secret.
+ */
+export const IBM_VERIFY_ROUTE = '/sandbox/ibm-verify (IBM Verify simulator, ibm-verify)';
+const SANDBOX_IBM_VERIFY: ConformanceRoute = {
+  name: IBM_VERIFY_ROUTE,
+  prefix: '/sandbox/ibm-verify',
+  start: (options = {}) =>
+    startEmbedded(options, ({ ibmVerify }) => ({
+      authorization_endpoint: `${ibmVerify.baseUrl}/oauth2/authorize`,
+      token_endpoint: `${ibmVerify.baseUrl}/oauth2/token`,
+    })),
+  bodyLimitBytes: 65_536,
+  backend: {
+    defaults: GATEWAY_DEFAULTS,
+    capabilities: {
+      grant_types: ['authorization_code', 'refresh_token'],
+      token_endpoint_auth_methods: [
+        'client_secret_basic',
+        'client_secret_post',
+        'private_key_jwt',
+        'none',
+      ],
+    },
+    rotatesRatOnUpdate: false,
+    echoes: ['application_type', 'client_uri', 'logo_uri', 'tos_uri', 'policy_uri', 'contacts'],
+    scope: 'openid',
+    // The mapping refuses or drops before the call whatever this tenant would refuse.
+    refusals: [],
+  },
+};
+
 export const ROUTES: readonly ConformanceRoute[] = [
   SANDBOX_STANDARD,
   LEMONLDAP_NG,
   SANDBOX_FORGEROCK_AM,
   SANDBOX_SIMPLEIDSERVER,
   SANDBOX_NEVIS,
+  SANDBOX_IBM_VERIFY,
 ];
 
 /** `ROUTES` as `[name, route]` rows for `describe.each(eachRoute())('%s', (_name, route) => ...)`. */

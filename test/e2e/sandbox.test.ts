@@ -19,6 +19,7 @@ it('serves every sandbox route on loopback and prints a curl line per route that
       `${gateway.url}/sandbox/forgerock-am/register`,
       `${gateway.url}/sandbox/simpleidserver/register`,
       `${gateway.url}/sandbox/nevis/register`,
+      `${gateway.url}/sandbox/ibm-verify/register`,
     ]);
     for (const [, url, body] of printed) {
       const created = await call('POST', url!, { raw: body! });
