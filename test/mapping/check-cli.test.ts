@@ -21,7 +21,9 @@ it.each([
   expect(await run(['check-mappings', ...dir])).toStrictEqual({
     code: 0,
     stdout:
-      'ok   forgerock-am.yaml (11 examples)\nok   lemonldap-ng.yaml (7 examples)\nok   nevis.yaml (12 examples)\nok   rfc7591.yaml (3 examples)\n' +
+      'ok   forgerock-am.yaml (11 examples)\nok   ibm-verify.yaml (15 examples)\n' +
+      'ok   lemonldap-ng.yaml (7 examples)\nok   nevis.yaml (12 examples)\n' +
+      'ok   rfc7591.yaml (3 examples)\n' +
       'ok   simpleidserver.yaml (11 examples)\n',
   });
 });
