@@ -8,7 +8,7 @@ import Fastify, {
 } from 'fastify';
 import type { Logger } from 'pino';
 import { createRegistrationTokens } from './auth/index.js';
-import { createBackendClient } from './backends/index.js';
+import { createBackendClient, createMetadataFetcher } from './backends/index.js';
 import {
   createMemoryCache,
   createRedisCache,
@@ -34,11 +34,19 @@ import {
   limitStoreErrors,
   publicBase,
   registrationRoutes,
+  siteRoutes,
+  type RouteLimiters,
 } from './http/index.js';
 import { createOutboundPolicy, type HostLookup } from './lib/outbound-url.js';
 import { boundedLookup, systemLookup } from './lib/system-lookup.js';
 import { createAdapter } from './mapping/index.js';
-import type { Backend, PipelineDeps } from './pipeline/index.js';
+import {
+  createDiscovery,
+  discoveryPaths,
+  type Backend,
+  type PipelineDeps,
+  type Route,
+} from './pipeline/index.js';
 
 export interface AppOptions {
   /** Defaults to a pino logger at the configured level on stdout. */
@@ -161,15 +169,48 @@ export async function buildApp(
     redis: redisCache?.connection,
     onError: limitStoreErrors(logger, metrics.countRateLimitError),
   };
-  for (const route of config.routes) {
-    const backend = backends.get(route.backend)!;
-    const outbound = createOutboundPolicy({ ...route.outboundUrls, lookup });
-    const limiters = await createRouteLimiters(app, route, limitStore);
+  const routes = new Map<string, { route: Route; limiters: RouteLimiters }>();
+  for (const section of config.routes) {
+    const backend = backends.get(section.backend)!;
+    const outbound = createOutboundPolicy({ ...section.outboundUrls, lookup });
+    const limiters = await createRouteLimiters(app, section, limitStore);
+    const route: Route = { ...section, backend, outbound };
+    routes.set(section.id, { route, limiters });
+    await app.register(registrationRoutes(deps, route, publicBaseOf, limiters), {
+      prefix: route.prefix,
+    });
+  }
+  for (const site of config.sites) {
+    // A site shares its route's limiters: its callers count against the same quotas.
+    const { route, limiters } = routes.get(site.route)!;
+    const { section } = assembled.find((backend) => backend.section.id === route.backend.id)!;
+    const upstream = section.baseUrl.origin;
+    const { host, protocol } = new URL(site.origin);
+    const paths = discoveryPaths(site.issuerPath);
+    const discovery = createDiscovery({
+      site: site.id,
+      fetch: createMetadataFetcher({
+        upstream,
+        forwardedHost: host,
+        forwardedProto: protocol.slice(0, -1),
+        timeoutMs: site.discovery.timeoutMs,
+        maxResponseBytes: section.maxResponseBytes,
+      }),
+      upstreamPaths: paths.upstream,
+      cache: deps.cache,
+      ttlSeconds: site.discovery.ttlSeconds,
+      staleSeconds: site.discovery.staleSeconds,
+      registrationEndpoint: `${site.origin}${route.prefix}/register`,
+      publicClients: route.backend.capabilities.token_endpoint_auth_methods.includes('none'),
+    });
     await app.register(
-      registrationRoutes(deps, { ...route, backend, outbound }, publicBaseOf, limiters),
-      {
-        prefix: route.prefix,
-      },
+      siteRoutes(deps, route, { ...site, discoveryPaths: paths.served, discovery }, limiters, {
+        upstream,
+        publicProtocol: protocol.slice(0, -1),
+        connectTimeoutMs: section.connectTimeoutMs,
+        requestTimeoutMs: section.requestTimeoutMs,
+        bodyLimitBytes: config.server.bodyLimitBytes,
+      }),
     );
   }
   app.addHook('onClose', async () => {

@@ -1,2 +1,3 @@
 export * from './admin-auth.js';
 export * from './client.js';
+export * from './metadata.js';

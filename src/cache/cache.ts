@@ -15,3 +15,11 @@ export interface Cache {
 export function readKey(backend: string, mappingHash: string, clientId: string): string {
   return `dcrgw:read:${backend}:${mappingHash}:${clientId}`;
 }
+
+/**
+ * Key of a site's rewritten metadata document; `version` (a hash of what the rewrite puts in)
+ * retires entries when the site's registration endpoint or the backend's capabilities change.
+ */
+export function discoveryKey(site: string, version: string): string {
+  return `dcrgw:discovery:${site}:${version}`;
+}

@@ -14,6 +14,7 @@ import {
   type ConfigFile,
   type OutboundUrlsSection,
   type SecretRef,
+  type SiteSection,
 } from './schema.js';
 
 /** Capability lists a backend section narrows its mapping's to. */
@@ -57,6 +58,35 @@ export interface ResolvedRoute {
   readonly softwareStatements: SoftwareStatementMode;
   readonly outboundUrls: OutboundUrlSettings;
   readonly limits: RouteLimits;
+}
+
+/**
+ * An IdP origin the gateway fronts: registration and discovery answered by the gateway, every
+ * other path passed through to the backend of `route`.
+ */
+export interface ResolvedSite {
+  readonly id: string;
+  /** The IdP issuer as clients know it, exactly as written. */
+  readonly issuer: string;
+  /** The public origin (scheme, host, port) of the issuer. */
+  readonly origin: string;
+  /** The issuer's path without its trailing slash; '' for an issuer at the origin's root. */
+  readonly issuerPath: string;
+  /** Host values the site answers (lower case; `name:*` for any port). */
+  readonly hosts: readonly string[];
+  readonly route: string;
+  /** The IdP's own registration endpoints and what becomes of requests to them. */
+  readonly idpRegistration: {
+    readonly paths: readonly string[];
+    readonly action: 'take_over' | 'refuse';
+  };
+  readonly discovery: {
+    readonly ttlSeconds: number;
+    readonly staleSeconds: number;
+    readonly timeoutMs: number;
+  };
+  /** Browser origins allowed to call discovery and registration; `*` for any. */
+  readonly corsOrigins: readonly string[];
 }
 
 /** How long a client may take to send its request (server.timeouts). */
@@ -107,6 +137,7 @@ export interface GatewayConfig {
   readonly metrics: MetricsSettings;
   readonly backends: readonly ResolvedBackend[];
   readonly routes: readonly ResolvedRoute[];
+  readonly sites: readonly ResolvedSite[];
   /** A problem with the value at `path`, as `file:line:col: path: message`. */
   describe(path: readonly (string | number)[], message: string): string;
 }
@@ -230,6 +261,29 @@ export function serverSettings(
   };
 }
 
+/** A site section as the app uses it: the issuer split into origin and path, hosts lower case. */
+export function resolveSite(id: string, site: SiteSection): ResolvedSite {
+  const issuer = new URL(site.issuer);
+  const issuerPath = issuer.pathname.replace(/\/$/, '');
+  return {
+    id,
+    issuer: site.issuer,
+    origin: issuer.origin,
+    issuerPath,
+    hosts: (site.hosts ?? [issuer.host]).map((host) => host.toLowerCase()),
+    route: site.route,
+    idpRegistration: site.idp_registration,
+    discovery: {
+      ttlSeconds: site.discovery.ttl_seconds,
+      staleSeconds: site.discovery.stale_seconds,
+      timeoutMs: site.discovery.timeout_ms,
+    },
+    corsOrigins: site.cors.allowed_origins.map((origin) =>
+      origin === '*' ? origin : new URL(origin).origin,
+    ),
+  };
+}
+
 /** Resolves names and secrets, collecting every problem before reporting them together. */
 class Resolver {
   readonly problems: string[] = [];
@@ -273,6 +327,19 @@ class Resolver {
       };
     });
     this.publicOrigin(file.server);
+    const hosts = new Map<string, string>();
+    const sites = Object.entries(file.sites).map(([id, site]) => {
+      if (!Object.hasOwn(file.routes, site.route))
+        this.problem(['sites', id, 'route'], `no route named ${site.route}`);
+      const resolved = resolveSite(id, site);
+      for (const [index, host] of resolved.hosts.entries()) {
+        const other = hosts.get(host);
+        if (other !== undefined)
+          this.problem(['sites', id, 'hosts', index], `${host} is served by site ${other}`);
+        hosts.set(host, id);
+      }
+      return resolved;
+    });
     return {
       source: this.source.file,
       sandbox: false,
@@ -306,6 +373,7 @@ class Resolver {
       },
       backends,
       routes,
+      sites,
       describe: this.describe,
     };
   }

@@ -176,6 +176,71 @@ const route = z.strictObject({
     .describe('clients created per caller; none by default'),
 });
 
+/** A path the IdP serves, such as /reg or /connect/register (no trailing slash). */
+const idpPath = z
+  .string()
+  .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/, 'a path such as /reg (no trailing slash)');
+
+const site = z.strictObject({
+  issuer: url.describe(
+    'the IdP issuer exactly as clients know it; the site serves its origin and discovery below its path',
+  ),
+  hosts: z
+    .array(
+      z
+        .string()
+        .regex(
+          TRUSTED_HOST,
+          'a Host value: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+        ),
+    )
+    .min(1)
+    .optional()
+    .describe("the Host values the site answers; default the issuer's host"),
+  route: id.describe(
+    'the route whose registration endpoint the site serves; its backend base_url origin is the upstream',
+  ),
+  idp_registration: z
+    .strictObject({
+      paths: z
+        .array(idpPath)
+        .default([])
+        .describe("the IdP's own registration endpoint(s), e.g. /reg (and /reg/{id} below each)"),
+      action: z
+        .enum(['take_over', 'refuse'])
+        .default('take_over')
+        .describe('take_over: the gateway answers them as its own; refuse: 404'),
+    })
+    .prefault({})
+    .describe('no client reaches the IdP registration around the gateway policy'),
+  discovery: z
+    .strictObject({
+      ttl_seconds: z
+        .number()
+        .int()
+        .positive()
+        .default(300)
+        .describe('a fetched metadata document is served this long'),
+      stale_seconds: z
+        .number()
+        .int()
+        .min(0)
+        .default(3_600)
+        .describe('then, while the IdP fails, served stale this much longer'),
+      timeout_ms: milliseconds(5_000, 'to fetch the IdP metadata (connect, headers and body)'),
+    })
+    .prefault({}),
+  cors: z
+    .strictObject({
+      allowed_origins: z
+        .array(z.union([z.literal('*'), url]))
+        .default([])
+        .describe('browser origins allowed to call discovery and registration; * for any'),
+    })
+    .prefault({}),
+});
+export type SiteSection = z.infer<typeof site>;
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -267,5 +332,11 @@ export const configSchema = z.strictObject({
   }),
   backends: z.record(id, backend).refine((b) => Object.keys(b).length > 0, 'at least one backend'),
   routes: z.record(id, route).refine((r) => Object.keys(r).length > 0, 'at least one route'),
+  sites: z
+    .record(id, site)
+    .default({})
+    .describe(
+      'origins of IdPs the gateway fronts: registration and discovery its own, the rest passed through',
+    ),
 });
 export type ConfigFile = z.infer<typeof configSchema>;

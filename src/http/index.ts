@@ -10,3 +10,5 @@ export * from './public-base.js';
 export * from './rate-limit.js';
 export * from './registration-routes.js';
 export * from './request-guards.js';
+export * from './site.js';
+export * from './site-proxy.js';

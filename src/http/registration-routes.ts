@@ -29,6 +29,8 @@ export function registrationRoutes(
   route: Route,
   publicBaseOf: PublicBase,
   limiters: RouteLimiters = {},
+  /** Below the plugin prefix; '' where a site takes over an IdP's own endpoint (e.g. `/reg`). */
+  resource = '/register',
 ) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest('publicBase', undefined);
@@ -51,7 +53,7 @@ export function registrationRoutes(
     const limited = (hook: LimitHook | undefined) => (hook ? { preHandler: hook } : {});
     const { quota } = limiters;
 
-    app.post('/register', limited(limiters.register), async (request, reply) => {
+    app.post(resource, limited(limiters.register), async (request, reply) => {
       await quota?.check(request);
       const registered = await register(deps, call(request), request.body);
       if (registered.status === 201) await quota?.count(request);
@@ -59,13 +61,13 @@ export function registrationRoutes(
       reply.code(registered.status);
       return registered.body;
     });
-    app.get('/register/:clientId', limited(limiters.manage), async (request) =>
+    app.get(`${resource}/:clientId`, limited(limiters.manage), async (request) =>
       read(deps, call(request), clientIdOf(request)),
     );
-    app.put('/register/:clientId', limited(limiters.manage), async (request) =>
+    app.put(`${resource}/:clientId`, limited(limiters.manage), async (request) =>
       update(deps, call(request), clientIdOf(request), request.body),
     );
-    app.delete('/register/:clientId', limited(limiters.manage), async (request, reply) => {
+    app.delete(`${resource}/:clientId`, limited(limiters.manage), async (request, reply) => {
       await remove(deps, call(request), clientIdOf(request));
       return reply.code(204).send();
     });
@@ -79,8 +81,8 @@ export function registrationRoutes(
           throw methodNotAllowed(allowed);
         },
       });
-    refuse('/register', ['POST']);
-    refuse('/register/:clientId', ['GET', 'HEAD', 'PUT', 'DELETE']);
+    refuse(resource, ['POST']);
+    refuse(`${resource}/:clientId`, ['GET', 'HEAD', 'PUT', 'DELETE']);
   };
 }
 

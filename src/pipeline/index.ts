@@ -4,3 +4,4 @@ export * from './manage.js';
 export * from './register.js';
 export * from './respond.js';
 export * from './steps.js';
+export * from './discovery.js';

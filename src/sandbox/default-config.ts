@@ -192,6 +192,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         ...SANDBOX_ROUTE,
       },
     ],
+    sites: [],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {

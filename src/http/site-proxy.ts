@@ -1,0 +1,151 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Transform, type TransformCallback } from 'node:stream';
+import fastifyHttpProxy from '@fastify/http-proxy';
+import type { FastifyInstance } from 'fastify';
+import {
+  badVendorResponse,
+  GatewayError,
+  vendorTimeout,
+  vendorUnavailable,
+} from '../errors/index.js';
+
+export interface SiteProxyOptions {
+  /** The IdP's origin (`http://idp.internal:8080`): every proxied request goes there. */
+  readonly upstream: string;
+  /** The scheme callers use on the site, sent as `X-Forwarded-Proto`. */
+  readonly publicProtocol: string;
+  readonly connectTimeoutMs: number;
+  /** Bound on the IdP's response headers, and on each wait for the next body chunk. */
+  readonly requestTimeoutMs: number;
+  /** The largest request body passed on, as for the gateway's own endpoints. */
+  readonly bodyLimitBytes: number;
+  /** The site's Host values. */
+  readonly host: RegExp;
+}
+
+/**
+ * Upstream connections per site. The IdP answers logins, tokens and JWKS: far more traffic than
+ * registration, so more than a backend client's pool.
+ */
+const PROXY_CONNECTIONS = 128;
+
+/**
+ * Hop-by-hop headers (RFC 9110 §7.6.1) an upstream answer may carry; reply-from drops those of
+ * the request but copies the response's as they come.
+ */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade'];
+
+/**
+ * Every path of a site the gateway does not answer itself, streamed to the IdP with
+ * `@fastify/http-proxy`: bodies are never parsed, hop-by-hop headers are dropped both ways,
+ * `X-Forwarded-For/-Proto/-Host` tell the IdP who asked and where (so its redirects, cookies
+ * and metadata name the public origin), and an IdP that fails gets the gateway's error format.
+ */
+export function siteProxy(options: SiteProxyOptions) {
+  return async (app: FastifyInstance): Promise<void> => {
+    // The root scope reads JSON only (json-body.ts); here every body streams through unread.
+    app.removeAllContentTypeParsers();
+    app.addContentTypeParser('*', (request, payload, done) => {
+      const declared = Number(request.headers['content-length'] ?? 0);
+      if (declared > options.bodyLimitBytes) done(tooLarge(options.bodyLimitBytes), undefined);
+      else {
+        const limited = limitBytes(options.bodyLimitBytes);
+        // pipe() does not pass errors on: a body deadline (408) must fail the upstream request.
+        payload.once('error', (error) => limited.destroy(error));
+        done(null, payload.pipe(limited));
+      }
+    });
+    await app.register(fastifyHttpProxy, {
+      upstream: options.upstream,
+      proxyPayloads: false,
+      internalRewriteLocationHeader: false,
+      constraints: { host: options.host },
+      undici: {
+        connections: PROXY_CONNECTIONS,
+        connectTimeout: options.connectTimeoutMs,
+        headersTimeout: options.requestTimeoutMs,
+        bodyTimeout: options.requestTimeoutMs,
+      },
+      replyOptions: {
+        rewriteRequestHeaders: (request, headers) =>
+          forwardedHeaders(request, headers, options.publicProtocol),
+        rewriteHeaders: withoutHopByHop,
+        onError: (reply, { error }) => void reply.send(upstreamFailure(error)),
+      },
+      disableRequestLogging: true,
+    });
+  };
+}
+
+/** What the forwarding headers are made from. */
+export interface ForwardedRequest {
+  /** The caller as fastify sees it (from `X-Forwarded-For` when the peer is a trusted proxy). */
+  readonly ip: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly socket: { readonly remoteAddress?: string | undefined };
+}
+
+/**
+ * The request headers as the IdP gets them. `X-Forwarded-For` keeps what trusted proxies said
+ * (fastify believed it, so `request.ip` is not the peer) and adds the peer; from anyone else it
+ * is replaced, so a caller cannot name its own address to the IdP. `Forwarded` is dropped: the
+ * IdP must not read a caller's version of what the `X-Forwarded-*` set here say.
+ */
+export function forwardedHeaders(
+  request: ForwardedRequest,
+  headers: IncomingHttpHeaders,
+  publicProtocol: string,
+): IncomingHttpHeaders {
+  const peer = request.socket.remoteAddress ?? '';
+  const earlier = headers['x-forwarded-for'];
+  const rest = { ...headers };
+  delete rest.forwarded;
+  delete rest['x-forwarded-port'];
+  return {
+    ...rest,
+    'x-forwarded-for':
+      request.ip !== peer && typeof earlier === 'string' ? `${earlier}, ${peer}` : peer,
+    'x-forwarded-proto': publicProtocol,
+    'x-forwarded-host': request.headers.host,
+  };
+}
+
+/** The IdP's response headers less the hop-by-hop ones, and those its `Connection` names. */
+export function withoutHopByHop(headers: IncomingHttpHeaders): IncomingHttpHeaders {
+  const named = String(headers.connection ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase());
+  const kept: IncomingHttpHeaders = {};
+  for (const [name, value] of Object.entries(headers))
+    if (!HOP_BY_HOP.includes(name) && !named.includes(name)) kept[name] = value;
+  return kept;
+}
+
+/**
+ * reply-from's failures in the gateway's vocabulary, the original kept as `cause`: no answer in
+ * time is 504, an answer that cannot be relayed 502, anything else (refused, reset) 503. A
+ * request body over the limit fails the upstream request with our own error, which wins.
+ */
+export function upstreamFailure(error: Error & { statusCode?: number }): GatewayError {
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause)
+    if (cause instanceof GatewayError) return cause;
+  const code = (error.cause as { code?: string } | undefined)?.code ?? '';
+  if (error.statusCode === 504) return vendorTimeout(`proxy: ${code || 'timeout'}`, error);
+  if (error.statusCode === 502) return badVendorResponse('proxy: unusable upstream response');
+  return vendorUnavailable(`proxy: ${code || 'upstream failed'}`, error);
+}
+
+const tooLarge = (limit: number) =>
+  new GatewayError('payload_too_large', `the request body exceeds ${limit} bytes`);
+
+/** A stream that passes at most `limit` bytes and fails past them (chunked bodies announce none). */
+function limitBytes(limit: number): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen > limit) done(tooLarge(limit));
+      else done(null, chunk);
+    },
+  });
+}
