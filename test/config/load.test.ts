@@ -364,6 +364,60 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     ]);
   });
 
+  it('sites: the issuer split into origin and path, defaults, hosts in lower case', () => {
+    const text = `${VALID}sites:
+  front:
+    issuer: https://IdP.example/realms/a
+    route: apps
+  other:
+    issuer: https://login.example
+    hosts: [Login.example, 'login.example:*']
+    route: apps
+    idp_registration: { paths: [/reg], action: refuse }
+    discovery: { ttl_seconds: 10, stale_seconds: 0, timeout_ms: 100 }
+    cors: { allowed_origins: ['*', 'https://app.example/x'] }
+`;
+    expect(loadGateway(write(text), ENV).config.sites).toStrictEqual([
+      {
+        id: 'front',
+        issuer: 'https://IdP.example/realms/a',
+        origin: 'https://idp.example',
+        issuerPath: '/realms/a',
+        hosts: ['idp.example'],
+        route: 'apps',
+        idpRegistration: { paths: [], action: 'take_over' },
+        discovery: { ttlSeconds: 300, staleSeconds: 3600, timeoutMs: 5000 },
+        corsOrigins: [],
+      },
+      {
+        id: 'other',
+        issuer: 'https://login.example',
+        origin: 'https://login.example',
+        issuerPath: '',
+        hosts: ['login.example', 'login.example:*'],
+        route: 'apps',
+        idpRegistration: { paths: ['/reg'], action: 'refuse' },
+        discovery: { ttlSeconds: 10, staleSeconds: 0, timeoutMs: 100 },
+        corsOrigins: ['*', 'https://app.example'],
+      },
+    ]);
+  });
+
+  it('sites: an unknown route, a host served by two sites', () => {
+    const text = `${VALID}sites:
+  a:
+    issuer: https://idp.example
+    route: nowhere
+  b:
+    issuer: https://idp.example
+    route: apps
+`;
+    expect(problems(text)).toStrictEqual([
+      'FILE:18:12: sites.a.route: no route named nowhere',
+      'FILE:20:5: sites.b.hosts.0: idp.example is served by site a',
+    ]);
+  });
+
   it('an environment variable set to the empty string', () => {
     expect(problems(VALID, { ...ENV, IAT: '' })).toStrictEqual([
       'FILE:8:21: backends.idp.admin.token: environment variable IAT is not set',
