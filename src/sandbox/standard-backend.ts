@@ -4,8 +4,10 @@ import type { AddressInfo } from 'node:net';
 import Provider from 'oidc-provider';
 
 export interface StandardBackend {
-  /** The issuer, which is also the base URL the gateway calls. */
+  /** Where the gateway calls it: its own loopback origin. */
   readonly baseUrl: string;
+  /** Its issuer: `baseUrl`, or the public origin of a site that fronts it. */
+  readonly issuer: string;
   /** The initial access token registrations need; the gateway holds it as its admin credential. */
   readonly initialAccessToken: string;
   /** What this oidc-provider is configured to register, for the backend's capabilities. */
@@ -26,6 +28,14 @@ export interface StandardBackendOptions {
   readonly initialAccessToken?: string;
   /** Whether an update hands out a new vendor RAT (default); some servers keep theirs. */
   readonly rotateRegistrationAccessToken?: boolean;
+  /**
+   * The issuer when a site fronts it (`http://idp.test`): the provider then believes the
+   * `X-Forwarded-*` headers the gateway sets, so its endpoints and cookies name the public
+   * origin. It listens on loopback only, where only the gateway reaches it.
+   */
+  readonly issuer?: string;
+  /** oidc-provider's development login and consent pages, for flows a test or newcomer drives. */
+  readonly devInteractions?: boolean;
 }
 
 /**
@@ -40,7 +50,8 @@ export async function startStandardBackend(
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  const issuer = `http://127.0.0.1:${port}`;
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const issuer = options.issuer ?? baseUrl;
   const provider = new Provider(issuer, {
     features: {
       registration: { enabled: true, initialAccessToken },
@@ -49,16 +60,18 @@ export async function startStandardBackend(
         rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? true,
       },
       clientCredentials: { enabled: true },
-      devInteractions: { enabled: false },
+      devInteractions: { enabled: options.devInteractions ?? false },
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
   });
+  if (options.issuer !== undefined) provider.proxy = true;
   server.on('request', provider.callback());
   let clients = 0;
   provider.on('registration_create.success', () => clients++);
   provider.on('registration_delete.success', () => clients--);
   return {
-    baseUrl: issuer,
+    baseUrl,
+    issuer,
     initialAccessToken,
     capabilities: {
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
