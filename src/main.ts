@@ -88,7 +88,13 @@ async function serve(configFile: string | undefined): Promise<number> {
         `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
         `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
     );
-    process.stdout.write(`\nSandbox ready. Register a client:\n\n${lines.join('\n')}\n`);
+    const sites = config.sites.map(
+      (site) =>
+        `  ${site.issuer}/.well-known/openid-configuration  (registration, login and tokens on the same origin)\n`,
+    );
+    process.stdout.write(
+      `\nSandbox ready. Register a client:\n\n${lines.join('\n')}\nOr discover the standard IdP, as strict clients (oauth4webapi, MCP SDK) do:\n\n${sites.join('')}\n`,
+    );
   }
   const stop = async () => {
     await app.close();

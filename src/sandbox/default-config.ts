@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import {
   applyEnv,
@@ -71,6 +73,11 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
       `HOST=${host}: the sandbox allows open registration and serves loopback only; pass --config (or DCRGW_CONFIG) to serve elsewhere`,
     );
   }
+  // The site's issuer names the gateway's port, and oidc-provider takes its issuer at start.
+  const portText = await portFor(host, env.PORT);
+  // A PORT that is no port is reported by applyEnv below, as with a config file.
+  const port = /^\d{1,5}$/.test(portText) ? Number(portText) : 8080;
+  const siteOrigin = `http://localhost:${port}`;
   // Loaded only once the host is accepted: oidc-provider prints warnings when it loads.
   const { startStandardBackend } = await import('./standard-backend.js');
   const { startSandboxForgeRockAm } = await import('./forgerock-am/index.js');
@@ -78,7 +85,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const { startNevis } = await import('./nevis/server.js');
   const { startIbmVerify } = await import('./ibm-verify/server.js');
   const [standard, forgerockAm, simpleidserver, nevis, ibmVerify] = await Promise.all([
-    startStandardBackend(),
+    startStandardBackend({ issuer: siteOrigin, devInteractions: true }),
     startSandboxForgeRockAm(),
     startSimpleIdServer(),
     startNevis(),
@@ -192,11 +199,25 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         ...SANDBOX_ROUTE,
       },
     ],
-    sites: [],
+    // The standard IdP behind its own origin, as strict clients need it (README, Topologies):
+    // discovery, registration, login and tokens at one URL.
+    sites: [
+      {
+        id: 'sandbox-standard',
+        issuer: siteOrigin,
+        origin: siteOrigin,
+        issuerPath: '',
+        hosts: [`localhost:${port}`],
+        route: 'sandbox-standard',
+        idpRegistration: { paths: ['/reg'], action: 'take_over' },
+        discovery: { ttlSeconds: 60, staleSeconds: 3_600, timeoutMs: 5_000 },
+        corsOrigins: ['*'],
+      },
+    ],
     describe: (path, message) => `built-in sandbox: ${path.join('.')}: ${message}`,
   };
   return {
-    config: applyEnv(config, { PORT: env.PORT, REDIS_URL: env.REDIS_URL, HOST: host }),
+    config: applyEnv(config, { PORT: portText, REDIS_URL: env.REDIS_URL, HOST: host }),
     backends: [standard, forgerockAm, simpleidserver, nevis, ibmVerify],
     standard,
     forgerockAm,
@@ -204,4 +225,20 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
     nevis,
     ibmVerify,
   };
+}
+
+/**
+ * `PORT` as given, or 8080, or for `PORT=0` a port the system has free now: the sandbox needs the
+ * number before it listens, and the short gap until it does is harmless on loopback.
+ */
+async function portFor(host: string, text: string | undefined): Promise<string> {
+  if (text === undefined || text === '') return '8080';
+  if (text !== '0') return text;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) =>
+    probe.once('error', reject).listen(0, host, () => resolve()),
+  );
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return String(port);
 }
