@@ -85,7 +85,7 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
   const { startNevis } = await import('./nevis/server.js');
   const { startIbmVerify } = await import('./ibm-verify/server.js');
   const [standard, forgerockAm, simpleidserver, nevis, ibmVerify] = await Promise.all([
-    startStandardBackend({ issuer: siteOrigin, devInteractions: true }),
+    startStandardBackend({ issuer: siteOrigin, devInteractions: true, loopbackResources: true }),
     startSandboxForgeRockAm(),
     startSimpleIdServer(),
     startNevis(),

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 export interface StandardBackend {
   /** Where the gateway calls it: its own loopback origin. */
@@ -36,6 +36,11 @@ export interface StandardBackendOptions {
   readonly issuer?: string;
   /** oidc-provider's development login and consent pages, for flows a test or newcomer drives. */
   readonly devInteractions?: boolean;
+  /**
+   * Accept RFC 8707 resource indicators naming a loopback URL (an MCP server on this machine,
+   * as MCP clients send them), each its own resource server; others stay `invalid_target`.
+   */
+  readonly loopbackResources?: boolean;
 }
 
 /**
@@ -61,6 +66,13 @@ export async function startStandardBackend(
       },
       clientCredentials: { enabled: true },
       devInteractions: { enabled: options.devInteractions ?? false },
+      resourceIndicators: {
+        enabled: options.loopbackResources ?? false,
+        getResourceServerInfo: async (_ctx, indicator) => {
+          if (!isLoopbackUrl(indicator)) throw new errors.InvalidTarget();
+          return { scope: 'openid', audience: indicator, accessTokenFormat: 'opaque' };
+        },
+      },
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
   });
@@ -92,4 +104,12 @@ export async function startStandardBackend(
         server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
+}
+
+function isLoopbackUrl(text: string): boolean {
+  try {
+    return ['127.0.0.1', 'localhost', '[::1]'].includes(new URL(text).hostname);
+  } catch {
+    return false;
+  }
 }

@@ -1,14 +1,21 @@
 import { Agent, buildConnector, fetch as undiciFetch } from 'undici';
 
 /**
- * A fetch that sends every request to `gatewayUrl` whatever the URL's host, as DNS would for a
- * site's public name: the URL (and so Host and every check on it) keeps the public origin.
+ * A fetch that sends requests for `names` (every request by default) to `gatewayUrl`, as DNS
+ * would for a site's public name: the URL (and so Host and every check on it) keeps the public
+ * origin. Other hosts are connected to as they are.
  */
-export function fetchVia(gatewayUrl: string): typeof fetch {
+export function fetchVia(gatewayUrl: string, names?: readonly string[]): typeof fetch {
   const { hostname, port } = new URL(gatewayUrl);
   const connect = buildConnector({});
   const dispatcher = new Agent({
-    connect: (options, callback) => connect({ ...options, hostname, port }, callback),
+    connect: (options, callback) =>
+      connect(
+        names === undefined || names.includes(options.hostname)
+          ? { ...options, hostname, port }
+          : options,
+        callback,
+      ),
   });
   return ((input: string | URL | Request, init?: RequestInit) =>
     undiciFetch(input as string, { ...(init as object), dispatcher })) as unknown as typeof fetch;
