@@ -192,9 +192,12 @@ const REGISTRATION = JSON.stringify({
   scope: 'openid offline_access',
 });
 
+/** The public name of the bench site; requests carry it as Host. */
+const SITE_HOST = 'idp.bench';
+
 function gatewayYaml(
   backends: Record<string, string>,
-  options: { redis: boolean; readTtl: number },
+  options: { redis: boolean; readTtl: number; site?: string },
 ): string {
   const lines = [
     "server: { log_level: info, trusted_hosts: ['127.0.0.1:*'] }",
@@ -211,6 +214,9 @@ function gatewayYaml(
       (id) =>
         `  ${id}: { prefix: /${id}, backend: ${id}, registration: { open: true }, rate_limit: false, management_rate_limit: false }`,
     ),
+    ...(options.site === undefined
+      ? []
+      : ['sites:', `  bench: { issuer: 'http://${SITE_HOST}', route: ${options.site} }`]),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -251,7 +257,10 @@ async function main(): Promise<void> {
   );
   const uncached = await gateway(
     'uncached',
-    gatewayYaml({ trivial: `http://127.0.0.1:${trivial.port}` }, { redis: false, readTtl: 0 }),
+    gatewayYaml(
+      { trivial: `http://127.0.0.1:${trivial.port}` },
+      { redis: false, readTtl: 0, site: 'trivial' },
+    ),
     env,
   );
   const gw = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
@@ -308,6 +317,15 @@ async function main(): Promise<void> {
     url: `http://127.0.0.1:${trivial.port}/reg/bench-client-0001`,
   });
 
+  // Passthrough: a path the site does not own (the IdP's JWKS, say), streamed to the backend.
+  const passthroughBare = await row('6a bare @fastify/http-proxy GET -> trivial', {
+    url: `http://127.0.0.1:${proxy.port}/jwks`,
+  });
+  const passthroughSite = await row('6b gateway site GET (passthrough) -> trivial', {
+    url: gw(uncached.port, '/jwks'),
+    headers: { host: SITE_HOST },
+  });
+
   process.stderr.write(`  leak check: ${LEAK_REQUESTS} creates through the gateway...\n`);
   const leakLoad = { url: gw(cached.port, '/trivial/register'), ...post };
   const firstTenth = Math.round(LEAK_REQUESTS / 10);
@@ -331,6 +349,13 @@ async function main(): Promise<void> {
     ['oidc-provider: fronted / direct (4b/4a)', oidcGateway.rps / oidcDirect.rps, 'x', 0.9, false],
     ['cached read / trivial direct GET (5a/1b)', readCached.rps / readDirect.rps, 'x', 0.4, false],
     ['cached read / uncached read (5a/5b)', readCached.rps / readUncached.rps, 'x', 3, false],
+    [
+      'GET through a site / bare proxy (6b/6a)',
+      passthroughSite.rps / passthroughBare.rps,
+      'x',
+      0.95,
+      false,
+    ],
     ['RSS under load', loadedRss, ' MB', 120, true],
     [`RSS growth ${firstTenth} -> ${LEAK_REQUESTS} requests`, growth * 100, ' %', 10, true],
   ];

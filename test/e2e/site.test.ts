@@ -250,3 +250,50 @@ describe('discovery on a site', () => {
     expect(other.headers.vary).toBe('origin');
   });
 });
+
+describe('a site whose IdP is down', () => {
+  let down: TestGateway;
+  let closedPort: number;
+
+  beforeAll(async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    closedPort = (probe.address() as AddressInfo).port;
+    await new Promise((resolve) => probe.close(resolve));
+    down = await startGateway(
+      standardConfig({
+        backends: { idp: asBackend(`http://127.0.0.1:${closedPort}`) },
+        routes: { main: { prefix: '/idp', backend: 'idp' } },
+        extra: { sites: { front: { issuer: ISSUER, route: 'main' } } },
+      }),
+    );
+  });
+  afterAll(() => down?.close());
+
+  const ask = async (path: string) => {
+    const response = await request(`${down.url}${path}`, { headers: { host: 'idp.test' } });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: await response.body.json(),
+    };
+  };
+
+  it('answers passthrough and discovery with 503 in the gateway format', async () => {
+    const passthrough = await ask('/auth');
+    expect(passthrough).toMatchObject({ status: 503 });
+    expect(passthrough.body).toStrictEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'the identity provider is unavailable',
+      request_id: passthrough.headers['x-request-id'],
+    });
+    const discovery = await ask('/.well-known/openid-configuration');
+    expect(discovery).toMatchObject({ status: 503 });
+    expect(discovery.headers['cache-control']).toBe('no-store');
+    expect(discovery.body).toStrictEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'the identity provider metadata is unavailable',
+      request_id: discovery.headers['x-request-id'],
+    });
+  });
+});
