@@ -264,14 +264,25 @@ describe('a site whose IdP is down', () => {
       standardConfig({
         backends: { idp: asBackend(`http://127.0.0.1:${closedPort}`) },
         routes: { main: { prefix: '/idp', backend: 'idp' } },
-        extra: { sites: { front: { issuer: ISSUER, route: 'main' } } },
+        extra: {
+          sites: {
+            front: {
+              issuer: ISSUER,
+              route: 'main',
+              idp_registration: { paths: ['/reg'], action: 'refuse' },
+            },
+          },
+        },
       }),
     );
   });
   afterAll(() => down?.close());
 
-  const ask = async (path: string) => {
-    const response = await request(`${down.url}${path}`, { headers: { host: 'idp.test' } });
+  const ask = async (path: string, method: 'GET' | 'POST' = 'GET') => {
+    const response = await request(`${down.url}${path}`, {
+      method,
+      headers: { host: 'idp.test' },
+    });
     return {
       status: response.statusCode,
       headers: response.headers,
@@ -295,5 +306,20 @@ describe('a site whose IdP is down', () => {
       error_description: 'the identity provider metadata is unavailable',
       request_id: discovery.headers['x-request-id'],
     });
+  });
+
+  it("refuses the IdP's own registration path and everything below it with 404", async () => {
+    for (const [path, method] of [
+      ['/reg', 'POST'],
+      ['/reg/some-client', 'GET'],
+    ] as const) {
+      const refused = await ask(path, method);
+      expect(refused.status, path).toBe(404);
+      expect(refused.body).toStrictEqual({
+        error: 'not_found',
+        error_description: 'no such resource',
+        request_id: refused.headers['x-request-id'],
+      });
+    }
   });
 });
