@@ -182,9 +182,11 @@ const idpPath = z
   .regex(/^(\/[A-Za-z0-9._~!$&'()*+,;=:@%-]+)+$/, 'a path such as /reg (no trailing slash)');
 
 const site = z.strictObject({
-  issuer: url.describe(
-    'the IdP issuer exactly as clients know it; the site serves its origin and discovery below its path',
-  ),
+  issuer: url
+    .refine((text) => !/[?#]/.test(text), 'an issuer has no query or fragment (RFC 8414 section 2)')
+    .describe(
+      'the IdP issuer exactly as clients know it; the site serves its origin and discovery below its path',
+    ),
   hosts: z
     .array(
       z

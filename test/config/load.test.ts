@@ -403,6 +403,21 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     ]);
   });
 
+  it('sites: an issuer with a query, a host that is no Host value, a path with a trailing slash', () => {
+    const text = `${VALID}sites:
+  a:
+    issuer: https://idp.example/?tenant=1
+    hosts: ['idp.example/x']
+    route: apps
+    idp_registration: { paths: [/reg/] }
+`;
+    expect(problems(text)).toStrictEqual([
+      'FILE:17:13: sites.a.issuer: an issuer has no query or fragment (RFC 8414 section 2)',
+      'FILE:18:13: sites.a.hosts.0: a Host value: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+      'FILE:20:33: sites.a.idp_registration.paths.0: a path such as /reg (no trailing slash)',
+    ]);
+  });
+
   it('sites: an unknown route, a host served by two sites', () => {
     const text = `${VALID}sites:
   a:
