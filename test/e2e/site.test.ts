@@ -1,9 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asBackend } from '../support/fake-vendor.js';
-import { standardConfig, startGateway, type TestGateway } from '../support/gateway.js';
+import { standardConfig, startGateway, TEST_SERVER, type TestGateway } from '../support/gateway.js';
+import { dribble, sendRaw } from '../support/raw-http.js';
 
 /** What reached the scripted IdP. */
 interface Seen {
@@ -108,6 +110,7 @@ beforeAll(async () => {
             cors: { allowed_origins: ['https://app.example'] },
           },
         },
+        server: { ...TEST_SERVER, timeouts: { body_ms: 400 } },
       },
     }),
   );
@@ -170,6 +173,43 @@ describe('a site in front of an IdP origin', () => {
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.text)).toMatchObject({ error: 'invalid_request' });
     expect(idp.seen.length).toBe(before);
+  });
+
+  it('stops a chunked body at the limit with 413: no Content-Length to check up front', async () => {
+    const chunks = Readable.from(Array.from({ length: 17 }, () => Buffer.alloc(4096, 120)));
+    const response = await request(`${gateway.url}/token`, {
+      method: 'POST',
+      headers: { host: 'idp.test', 'content-type': 'application/octet-stream' },
+      body: chunks,
+    });
+    expect(response.statusCode).toBe(413);
+    expect(await response.body.json()).toStrictEqual({
+      error: 'invalid_request',
+      error_description: 'the request body exceeds 65536 bytes',
+      request_id: response.headers['x-request-id'],
+    });
+  });
+
+  it('bounds a dribbled body as on every other path: 408 in the gateway format', async () => {
+    const head = 'POST /token HTTP/1.1\r\nHost: idp.test\r\nContent-Length: 10\r\n\r\n';
+    const answer = await dribble(gateway.url, [head, 'a', 'b', 'c', 'd', 'e'], 200);
+    expect(answer?.status).toBe(408);
+    expect(answer?.body).toStrictEqual({
+      error: 'invalid_request',
+      error_description: 'the request body was not received within 400 ms',
+      request_id: answer?.headers['x-request-id'],
+    });
+  });
+
+  it('drops the request headers its Connection header names', async () => {
+    const answer = await sendRaw(
+      gateway.url,
+      'GET /named HTTP/1.1\r\nHost: idp.test\r\nConnection: close, X-Secret\r\nX-Secret: hop\r\n\r\n',
+    );
+    expect(answer?.status).toBe(200);
+    const seen = idp.seen.at(-1)!;
+    expect(seen.url).toBe('/named');
+    expect(seen.headers['x-secret']).toBeUndefined();
   });
 
   it("takes the IdP's registration path over: the gateway answers it, the IdP never sees it", async () => {
