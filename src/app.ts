@@ -202,6 +202,12 @@ export async function buildApp(
       staleSeconds: site.discovery.staleSeconds,
       registrationEndpoint: `${site.origin}${route.prefix}/register`,
       publicClients: route.backend.capabilities.token_endpoint_auth_methods.includes('none'),
+      issuer: site.issuer,
+      onIssuerMismatch: (stated) =>
+        logger.warn(
+          { site: site.id, configured: site.issuer, stated },
+          "the IdP's metadata names another issuer than the site's: strict clients will refuse it",
+        ),
     });
     await app.register(
       siteRoutes(deps, route, { ...site, discoveryPaths: paths.served, discovery }, limiters, {

@@ -17,6 +17,10 @@ export interface DiscoveryOptions {
   readonly registrationEndpoint: string;
   /** Whether the backend registers public clients (`token_endpoint_auth_method: none`). */
   readonly publicClients: boolean;
+  /** The issuer clients start from: a document naming another fails their RFC 8414 §3.3 check. */
+  readonly issuer: string;
+  /** Told when the IdP's document names another issuer (it is served as it is all the same). */
+  readonly onIssuerMismatch?: (stated: unknown) => void;
   readonly now?: () => number;
 }
 
@@ -45,7 +49,9 @@ export function createDiscovery(options: DiscoveryOptions): () => Promise<Record
   let failed: { at: number; error: GatewayError } | undefined;
 
   const refresh = async (): Promise<Record<string, unknown>> => {
-    const document = rewriteMetadata(await fetchFirst(), options);
+    const fetched = await fetchFirst();
+    if (fetched.issuer !== options.issuer) options.onIssuerMismatch?.(fetched.issuer);
+    const document = rewriteMetadata(fetched, options);
     const entry: Entry = { fetchedAt: now(), document };
     await options.cache.set(key, entry, options.ttlSeconds + options.staleSeconds);
     return document;

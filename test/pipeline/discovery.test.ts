@@ -87,6 +87,7 @@ describe('createDiscovery', () => {
     const clock = { now: 1_000_000 };
     const fetched: string[] = [];
     let call = 0;
+    const mismatches: unknown[] = [];
     const discovery = createDiscovery({
       site: 's',
       fetch: async (path) => {
@@ -99,9 +100,11 @@ describe('createDiscovery', () => {
       staleSeconds: 600,
       registrationEndpoint: ENDPOINT,
       publicClients: false,
+      issuer: 'https://idp.example',
+      onIssuerMismatch: (stated) => mismatches.push(stated),
       now: () => clock.now,
     });
-    return { clock, fetched, discovery };
+    return { clock, fetched, discovery, mismatches };
   };
   const doc = (version: number) => () => ({ issuer: 'https://idp.example', version });
   const failing = () => {
@@ -119,6 +122,15 @@ describe('createDiscovery', () => {
     clock.now += 1_000;
     expect((await discovery()).version).toBe(2);
     expect(fetched).toStrictEqual(['/oidc', '/oidc']);
+  });
+
+  it('tells when the IdP names another issuer, and serves its document untouched', async () => {
+    const { discovery, mismatches } = setup([() => ({ issuer: 'https://other.example' })]);
+    expect(await discovery()).toStrictEqual({
+      issuer: 'https://other.example',
+      registration_endpoint: ENDPOINT,
+    });
+    expect(mismatches).toStrictEqual(['https://other.example']);
   });
 
   it('tries the next path where the IdP has no document', async () => {
