@@ -1,6 +1,7 @@
 import { request } from 'undici';
 import { badVendorResponse, vendorTimeout, vendorUnavailable } from '../errors/index.js';
 
+/** Where and how a site fetches its IdP's metadata. */
 export interface MetadataFetchOptions {
   /** The IdP's origin, where the metadata is fetched. */
   readonly upstream: string;

@@ -9,6 +9,7 @@ import {
   vendorUnavailable,
 } from '../errors/index.js';
 
+/** Where a site streams to, and the bounds that apply on the way. */
 export interface SiteProxyOptions {
   /** The IdP's origin (`http://idp.internal:8080`): every proxied request goes there. */
   readonly upstream: string;

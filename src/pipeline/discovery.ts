@@ -3,6 +3,7 @@ import { GatewayError, vendorUnavailable } from '../errors/index.js';
 import type { FetchMetadata } from '../backends/index.js';
 import { sha256 } from '../lib/crypto.js';
 
+/** What a site's metadata document is made from. */
 export interface DiscoveryOptions {
   readonly site: string;
   readonly fetch: FetchMetadata;
