@@ -5,7 +5,10 @@ import type { FailureSummary } from './failure-summary.js';
  * One line per request, written when it completes, instead of fastify's two (incoming and
  * completed): logging was a measurable share of a registration's cost (README, Performance).
  * The line carries the request id like every other line of the request, and for a failed
- * request its error code: at warn for a 5xx (counted into the summary), at info otherwise.
+ * request its error code: at warn for a 5xx (counted into the summary), at info otherwise,
+ * except a site's passthrough that the IdP answered below 400: at debug, since the IdP logs
+ * its own traffic and a line per login page or JWKS fetch was the largest cost a site adds
+ * over the bare proxy (README, Performance).
  */
 export function installAccessLog(app: FastifyInstance, failures: FailureSummary): void {
   // Declared up front so every request object keeps one shape (fastify's advice for speed).
@@ -13,7 +16,12 @@ export function installAccessLog(app: FastifyInstance, failures: FailureSummary)
   app.addHook('onResponse', async (request, reply) => {
     const failed = reply.statusCode >= 500;
     if (failed) failures.count(request.failure?.code ?? 'server_error');
-    request.log[failed ? 'warn' : 'info'](
+    const level = failed
+      ? 'warn'
+      : request.routeOptions.config.passthrough === true && reply.statusCode < 400
+        ? 'debug'
+        : 'info';
+    request.log[level](
       {
         method: request.method,
         // The path only: a client may put a token in the query string, and logs keep it.
@@ -34,6 +42,10 @@ const pathOf = (url: string): string => {
 };
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route that streams to an IdP (a site's passthrough), logged quieter. */
+    passthrough?: boolean;
+  }
   interface FastifyRequest {
     /** Who registered (set by the registration route), for the access log; never a credential. */
     principal: string | undefined;

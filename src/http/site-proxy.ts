@@ -77,6 +77,7 @@ export function siteProxy(options: SiteProxyOptions) {
       proxyPayloads: false,
       internalRewriteLocationHeader: false,
       constraints: { host: options.host },
+      config: { passthrough: true },
       undici: {
         connections: PROXY_CONNECTIONS,
         connectTimeout: options.connectTimeoutMs,

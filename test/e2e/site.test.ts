@@ -231,6 +231,16 @@ describe('a site in front of an IdP origin', () => {
     expect(idp.seen.length).toBe(before);
   });
 
+  it('logs a passthrough the IdP answered at debug, one it failed at warn with its code', async () => {
+    const lines = gateway.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === 'request completed');
+    const of = (url: string) => lines.find((line) => line.url === url);
+    expect(of('/some/path')).toMatchObject({ level: 20, method: 'POST', statusCode: 200 });
+    expect(of('/hang')).toMatchObject({ level: 40, statusCode: 504, code: 'backend_timeout' });
+    expect(of('/reg')).toMatchObject({ level: 30, statusCode: 400, code: 'invalid_request' });
+  });
+
   it('leaves other hosts to the per-route endpoints: no passthrough there', async () => {
     const answer = await toSite('/some/path', {}, new URL(gateway.url).host);
     expect(answer.status).toBe(404);
