@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startJsonServer, type Reply } from '../json-server.js';
 import { sameSecret } from '../../lib/crypto.js';
 import { MANAGE_ENTITLEMENT, PATHS, TOKEN_LIFETIME_SECONDS } from './contract.js';
 import { claimsOf, clientJson, newClient, storedMetadata, type StoredClient } from './record.js';
@@ -42,11 +42,6 @@ export interface IbmVerify {
   close(): Promise<void>;
 }
 
-interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
-}
-
 /** §5 `Error_0`. */
 const ibmError = (status: number, error: string, description: string): Reply => ({
   status,
@@ -76,28 +71,13 @@ export async function startIbmVerify(options: IbmVerifyOptions = {}): Promise<Ib
   const tokens = createAccessTokens(options.tokenLifetimeSeconds ?? TOKEN_LIFETIME_SECONDS);
   const clients = new Map<string, StoredClient>();
   const accepted: Record<string, unknown>[] = [];
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      let reply: Reply;
-      try {
-        reply = route(request, Buffer.concat(chunks).toString('utf8'));
-      } catch {
-        // A simulator bug must not hang the caller: §5's 500.
-        reply = SERVER_ERROR;
-      }
-      if (reply.body === undefined) response.writeHead(reply.status).end();
-      else
-        response
-          .writeHead(reply.status, { 'content-type': 'application/json' })
-          .end(JSON.stringify(reply.body));
-    });
+  const server = await startJsonServer<Reply>({
+    port: options.port,
+    contentType: 'application/json',
+    onBug: SERVER_ERROR,
   });
+  const { origin } = server;
+  server.serve(route);
 
   /** §2: exact paths; others 404, other methods 405, both without a body. */
   function route(request: IncomingMessage, body: string): Reply {
@@ -229,11 +209,7 @@ export async function startIbmVerify(options: IbmVerifyOptions = {}): Promise<Ib
     },
     accepted,
     revokeAdminTokens: () => tokens.revokeAll(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: server.close,
   };
 }
 

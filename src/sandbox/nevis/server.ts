@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startJsonServer, type Reply as JsonReply } from '../json-server.js';
 import { sameSecret } from '../../lib/crypto.js';
 import { V2_ERRORS, V3_ERRORS } from './contract.js';
 import {
@@ -68,9 +68,7 @@ export interface Nevis {
   close(): Promise<void>;
 }
 
-interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
+interface Reply extends JsonReply {
   /** For `refused` only. */
   readonly reason?: string;
 }
@@ -100,21 +98,11 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
   const clients = new Map<string, StoredClient>(); // by entity id
   const byClientId = (clientId: string) =>
     [...clients.values()].find((client) => client.clientId === clientId);
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let reply: Reply;
-      try {
-        reply = route(request, body);
-      } catch {
-        reply = { status: 500, body: { error: 'server_error' } };
-      }
+  const server = await startJsonServer<Reply>({
+    port: options.port,
+    contentType: 'application/json',
+    onBug: { status: 500, body: { error: 'server_error' } },
+    observe(request, reply) {
       if (reply.status >= 400 && reply.status < 500)
         refused.push({
           method: request.method ?? '',
@@ -122,13 +110,10 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
           status: reply.status,
           reason: reply.reason ?? JSON.stringify(reply.body ?? null),
         });
-      if (reply.body === undefined) response.writeHead(reply.status).end();
-      else
-        response
-          .writeHead(reply.status, { 'content-type': 'application/json' })
-          .end(JSON.stringify(reply.body));
-    });
+    },
   });
+  const { origin } = server;
+  server.serve(route);
 
   /**
    * §1/§3/§4: exact paths below `/nevismeta/rest`; an unknown module or setup is 404
@@ -296,11 +281,7 @@ export async function startNevis(options: NevisOptions = {}): Promise<Nevis> {
       return client && snapshot && (v2Show(client, snapshot) as Record<string, unknown>);
     },
     secret: (clientId) => byClientId(clientId)?.secret,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: server.close,
   };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { startJsonServer, type Reply } from '../json-server.js';
 import { sameSecret } from '../../lib/crypto.js';
 import { BAD_TOKEN, MISSING_TOKEN, NOT_AUTHORIZED, REGISTER_SCOPE } from './contract.js';
 import { parseRequest, ParserCrash, type ParsedRequest } from './parse.js';
@@ -64,9 +64,12 @@ export async function startSimpleIdServer(
   };
   const tokenClients: readonly TokenClient[] = [{ ...admin, scopes: [REGISTER_SCOPE] }];
   const clients = new Map<string, StoredClient>();
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await startJsonServer<Reply>({
+    port: options.port,
+    contentType: 'application/json; charset=utf-8',
+    onBug: SERVER_ERROR,
+  });
+  const { origin } = server;
   const baseUrl = `${origin}/${realm}`;
   const tokens = createAccessTokens(baseUrl, options.tokenLifetimeSeconds ?? 300);
   const record: RecordOptions = {
@@ -81,26 +84,7 @@ export async function startSimpleIdServer(
     register: `/${realm}/register`,
     client: `/${realm}/register/`,
   };
-
-  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      let reply: Reply;
-      try {
-        reply = route(request, body);
-      } catch {
-        // A simulator bug must not hang the caller: the host's unhandled-exception answer.
-        reply = SERVER_ERROR;
-      }
-      if (reply.body === undefined) response.writeHead(reply.status).end();
-      else
-        response
-          .writeHead(reply.status, { 'content-type': 'application/json; charset=utf-8' })
-          .end(JSON.stringify(reply.body));
-    });
-  });
+  server.serve(route);
 
   /** §1: exact paths under the realm; others 404, other methods 405, both without a body. */
   function route(request: IncomingMessage, body: string): Reply {
@@ -214,17 +198,8 @@ export async function startSimpleIdServer(
       return client === undefined ? undefined : answer(client);
     },
     revokeAdminTokens: () => tokens.revokeAll(),
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
+    close: server.close,
   };
-}
-
-interface Reply {
-  readonly status: number;
-  readonly body?: unknown;
 }
 
 const EMPTY_405: Reply = { status: 405 };
