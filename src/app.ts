@@ -7,7 +7,7 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { createRegistrationTokens } from './auth/index.js';
+import { createAccess, createRegistrationTokens } from './auth/index.js';
 import { createBackendClient, createMetadataFetcher } from './backends/index.js';
 import {
   createMemoryCache,
@@ -174,7 +174,7 @@ export async function buildApp(
     const backend = backends.get(section.backend)!;
     const outbound = createOutboundPolicy({ ...section.outboundUrls, lookup });
     const limiters = await createRouteLimiters(app, section, limitStore);
-    const route: Route = { ...section, backend, outbound };
+    const route: Route = { ...section, backend, outbound, access: createAccess(section.access) };
     routes.set(section.id, { route, limiters });
     await app.register(registrationRoutes(deps, route, publicBaseOf, limiters), {
       prefix: route.prefix,
@@ -184,7 +184,7 @@ export async function buildApp(
     // A site shares its route's limiters: its callers count against the same quotas.
     const { route, limiters } = routes.get(site.route)!;
     const { section } = assembled.find((backend) => backend.section.id === route.backend.id)!;
-    const upstream = section.baseUrl.origin;
+    const upstream = site.upstream ?? section.baseUrl.origin;
     const { host, protocol } = new URL(site.origin);
     const paths = discoveryPaths(site.issuerPath);
     const discovery = createDiscovery({
@@ -193,6 +193,7 @@ export async function buildApp(
         upstream,
         forwardedHost: host,
         forwardedProto: protocol.slice(0, -1),
+        preserveHost: site.preserveHost,
         timeoutMs: site.discovery.timeoutMs,
         maxResponseBytes: section.maxResponseBytes,
       }),
@@ -213,6 +214,7 @@ export async function buildApp(
       siteRoutes(deps, route, { ...site, discoveryPaths: paths.served, discovery }, limiters, {
         upstream,
         publicProtocol: protocol.slice(0, -1),
+        preserveHost: site.preserveHost,
         connectTimeoutMs: section.connectTimeoutMs,
         requestTimeoutMs: section.requestTimeoutMs,
         bodyLimitBytes: config.server.bodyLimitBytes,

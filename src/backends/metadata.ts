@@ -8,6 +8,8 @@ export interface MetadataFetchOptions {
   /** The site's public Host and scheme: the IdP builds the endpoint URLs from them. */
   readonly forwardedHost: string;
   readonly forwardedProto: string;
+  /** `Host` is the site's public one too (`preserve_host`), not the upstream's. */
+  readonly preserveHost: boolean;
   /** Bound on the whole fetch: connect, headers and body. */
   readonly timeoutMs: number;
   readonly maxResponseBytes: number;
@@ -32,6 +34,7 @@ export function createMetadataFetcher(options: MetadataFetchOptions): FetchMetad
           accept: 'application/json',
           'x-forwarded-host': options.forwardedHost,
           'x-forwarded-proto': options.forwardedProto,
+          ...(options.preserveHost ? { host: options.forwardedHost } : {}),
         },
       });
     } catch (error) {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { RegistrationAccess, TokenKey } from '../auth/index.js';
+import type { AccessSettings, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
 import type { RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { LimitWindow, RouteLimits } from '../http/index.js';
@@ -52,7 +52,7 @@ export interface ResolvedRoute {
   readonly id: string;
   readonly prefix: string;
   readonly backend: string;
-  readonly access: RegistrationAccess;
+  readonly access: AccessSettings;
   readonly registration: RegistrationMode;
   readonly dryRun: boolean;
   readonly softwareStatements: SoftwareStatementMode;
@@ -75,6 +75,10 @@ export interface ResolvedSite {
   /** Host values the site answers (lower case; `name:*` for any port). */
   readonly hosts: readonly string[];
   readonly route: string;
+  /** The IdP origin the site streams to; undefined: its route backend's base_url origin. */
+  readonly upstream: string | undefined;
+  /** The IdP gets the caller's `Host` rather than its own origin's. */
+  readonly preserveHost: boolean;
   /** The IdP's own registration endpoints and what becomes of requests to them. */
   readonly idpRegistration: {
     readonly paths: readonly string[];
@@ -272,6 +276,8 @@ export function resolveSite(id: string, site: SiteSection): ResolvedSite {
     issuerPath,
     hosts: (site.hosts ?? [issuer.host]).map((host) => host.toLowerCase()),
     route: site.route,
+    upstream: site.upstream && new URL(site.upstream).origin,
+    preserveHost: site.preserve_host,
     idpRegistration: site.idp_registration,
     discovery: {
       ttlSeconds: site.discovery.ttl_seconds,
@@ -424,17 +430,16 @@ class Resolver {
     return key;
   }
 
-  private access(id: string, registration: RouteSection['registration']): RegistrationAccess {
-    if ('open' in registration) return { kind: 'open' };
+  /** The route's inbound checks, in the order they run. */
+  private access(id: string, registration: RouteSection['registration']): AccessSettings {
+    if ('open' in registration) return {};
     const path = ['routes', id, 'registration', 'initial_access_tokens'];
-    return {
-      kind: 'initial_access_token',
-      sha256: registration.initial_access_tokens.map((entry, index) =>
-        'sha256' in entry
-          ? Buffer.from(entry.sha256, 'hex')
-          : sha256(this.secret([...path, index], entry)),
-      ),
-    };
+    const digests = registration.initial_access_tokens.map((entry, index) =>
+      'sha256' in entry
+        ? Buffer.from(entry.sha256, 'hex')
+        : sha256(this.secret([...path, index], entry)),
+    );
+    return { staticTokens: digests };
   }
 
   private outboundUrls(id: string, section: OutboundUrlsSection): OutboundUrlSettings {

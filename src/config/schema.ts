@@ -199,9 +199,22 @@ const site = z.strictObject({
     .min(1)
     .optional()
     .describe("the Host values the site answers; default the issuer's host"),
-  route: id.describe(
-    'the route whose registration endpoint the site serves; its backend base_url origin is the upstream',
-  ),
+  route: id.describe('the route whose registration endpoint the site serves'),
+  upstream: url
+    .refine(
+      (text) => new URL(text).pathname === '/' && !/[?#]/.test(text),
+      'an origin: scheme, host and port only',
+    )
+    .optional()
+    .describe(
+      "the IdP origin every other path streams to; default the origin of the route backend's base_url (set it when the admin API lives elsewhere, as LemonLDAP::NG's Manager)",
+    ),
+  preserve_host: z
+    .boolean()
+    .default(false)
+    .describe(
+      "send the caller's Host to the IdP (as a reverse proxy with passHostHeader); false: the upstream's, the public one in X-Forwarded-Host",
+    ),
   idp_registration: z
     .strictObject({
       paths: z

@@ -1,14 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Principal } from '../auth/index.js';
 import { methodNotAllowed } from '../errors/index.js';
 import type { LimitHook, RouteLimiters } from './rate-limit.js';
 import {
+  admit,
   read,
   register,
   remove,
   update,
+  type Admission,
   type Call,
   type PipelineDeps,
+  type Principal,
   type Route,
 } from '../pipeline/index.js';
 import type { PublicBase } from './public-base.js';
@@ -34,6 +36,7 @@ export function registrationRoutes(
 ) {
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest('publicBase', undefined);
+    app.decorateRequest('admission', undefined);
     // Before the body is read: a request for a host this gateway does not serve goes no further.
     app.addHook('onRequest', async (request) => {
       request.publicBase = publicBaseOf(request);
@@ -52,12 +55,23 @@ export function registrationRoutes(
 
     const limited = (hook: LimitHook | undefined) => (hook ? { preHandler: hook } : {});
     const { quota } = limiters;
+    // Inbound authentication first, so the limits can count against the principal it names.
+    const admitted = async (request: FastifyRequest) => {
+      request.admission = await admit(route.access, {
+        authorization: request.headers.authorization,
+        contentType: mediaType(request.headers['content-type']),
+        body: request.body,
+        clientCertificate: undefined,
+        endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
+      });
+      request.principal = describePrincipal(request.admission.principal);
+    };
+    const registerHooks = limiters.register ? [admitted, limiters.register] : [admitted];
 
-    app.post(resource, limited(limiters.register), async (request, reply) => {
+    app.post(resource, { preHandler: registerHooks }, async (request, reply) => {
       await quota?.check(request);
-      const registered = await register(deps, call(request), request.body);
+      const registered = await register(deps, call(request), request.admission!);
       if (registered.status === 201) await quota?.count(request);
-      request.principal = describePrincipal(registered.principal);
       reply.code(registered.status);
       return registered.body;
     });
@@ -86,12 +100,18 @@ export function registrationRoutes(
   };
 }
 
-const describePrincipal = (principal: Principal): string =>
-  principal.kind === 'open' ? 'open' : `initial_access_token:${principal.id}`;
+/** The principal as the access log names it: its secret-free key, or `open`. */
+const describePrincipal = (principal: Principal): string => principal.key ?? principal.kind;
+
+/** `application/json; charset=utf-8` → `application/json`. */
+const mediaType = (header: string | undefined): string | undefined =>
+  header?.split(';', 1)[0]!.trim().toLowerCase();
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Base of the URIs this request's answer carries, once its Host is known to be trusted. */
     publicBase: string | undefined;
+    /** What inbound authentication established for a registration request. */
+    admission: Admission | undefined;
   }
 }

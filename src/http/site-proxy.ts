@@ -15,6 +15,8 @@ export interface SiteProxyOptions {
   readonly upstream: string;
   /** The scheme callers use on the site, sent as `X-Forwarded-Proto`. */
   readonly publicProtocol: string;
+  /** The IdP gets the caller's `Host` (else its own origin's, the public one as X-Forwarded-Host). */
+  readonly preserveHost: boolean;
   readonly connectTimeoutMs: number;
   /** Bound on the IdP's response headers, and on each wait for the next body chunk. */
   readonly requestTimeoutMs: number;
@@ -86,7 +88,7 @@ export function siteProxy(options: SiteProxyOptions) {
       },
       replyOptions: {
         rewriteRequestHeaders: (request, headers) =>
-          forwardedHeaders(request, headers, options.publicProtocol),
+          forwardedHeaders(request, headers, options.publicProtocol, options.preserveHost),
         rewriteHeaders: withoutHopByHop,
         onError: (reply, { error }) => void reply.send(upstreamFailure(error)),
       },
@@ -113,6 +115,7 @@ export function forwardedHeaders(
   request: ForwardedRequest,
   headers: IncomingHttpHeaders,
   publicProtocol: string,
+  preserveHost = false,
 ): IncomingHttpHeaders {
   const peer = request.socket.remoteAddress ?? '';
   const earlier = headers['x-forwarded-for'];
@@ -124,6 +127,7 @@ export function forwardedHeaders(
     request.ip !== peer && typeof earlier === 'string' ? `${earlier}, ${peer}` : peer;
   forwarded['x-forwarded-proto'] = publicProtocol;
   forwarded['x-forwarded-host'] = request.headers.host;
+  if (preserveHost) forwarded.host = request.headers.host;
   return forwarded;
 }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { badVendorResponse, methodNotAllowed } from '../errors/index.js';
+import { randomAlphanumeric } from '../lib/crypto.js';
 import type {
   CompiledCall,
   CompiledGenerated,
@@ -291,7 +292,7 @@ function keptState(
 
 function randomValue(_name: string, kind: CompiledGenerated['kind']): string {
   if (kind === 'timestamp') return String(Math.floor(Date.now() / 1000));
-  return kind === 'id' ? randomBytes(16).toString('hex') : randomBytes(32).toString('base64url');
+  return kind === 'id' ? randomBytes(16).toString('hex') : randomAlphanumeric(43);
 }
 
 function reason(error: unknown): string {

@@ -346,7 +346,7 @@ const generated = z.strictObject({
   kind: z
     .enum(['id', 'secret', 'timestamp'])
     .describe(
-      'id: 32 hex digits; secret: 256 random bits, base64url; timestamp: the epoch seconds of the create, in decimal',
+      'id: 32 hex digits; secret: 256 random bits as 43 letters and digits (nothing to form-encode in HTTP Basic); timestamp: the epoch seconds of the create, in decimal',
     ),
   prefix: z
     .string()

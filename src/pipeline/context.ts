@@ -1,4 +1,4 @@
-import type { Principal, RegistrationAccess, RegistrationTokens } from '../auth/index.js';
+import type { RegistrationAccess, RegistrationTokens } from '../auth/index.js';
 import type { SealedCache } from '../cache/index.js';
 import type { Capabilities, RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
@@ -48,4 +48,4 @@ export interface Call {
   readonly dryRun?: boolean;
 }
 
-export type { Principal };
+export type { Admission, ClientCertificate, InboundRequest, Principal } from '../auth/index.js';

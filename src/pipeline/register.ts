@@ -1,10 +1,9 @@
-import type { Principal } from '../auth/index.js';
+import type { Admission } from '../auth/index.js';
 import type { Call, PipelineDeps } from './context.js';
 import { clientResponse, type ClientResponse } from './respond.js';
 import { dryRunAnswer, wantsDryRun, type DryRunAnswer } from './dry-run.js';
 import {
   applyRoutePolicy,
-  authenticate,
   checkOutboundUrls,
   issueToken,
   normalize,
@@ -14,27 +13,31 @@ import {
 } from './steps.js';
 
 export interface Registered {
-  readonly principal: Principal;
   /** 201 with the client, or 200 with the vendor requests of a dry run. */
   readonly status: 200 | 201;
   readonly body: ClientResponse | DryRunAnswer;
 }
 
 /**
- * RFC 7591 registration: authenticate → parseMetadata → applyPolicy → checkOutboundUrls →
- * adapter.create (or a dry run) → normalize → issueToken → respond. The last three run inside
- * the adapter's create, so a failure in any of them removes the vendor's client again.
+ * RFC 7591 registration of an admitted request (inbound authentication ran before, in the
+ * HTTP layer, so rate limits can key on its principal): parseMetadata → applyPolicy →
+ * checkOutboundUrls → adapter.create (or a dry run) → normalize → issueToken → respond. The
+ * last three run inside the adapter's create, so a failure in any of them removes the vendor's
+ * client again.
  */
-export async function register(deps: PipelineDeps, call: Call, body: unknown): Promise<Registered> {
+export async function register(
+  deps: PipelineDeps,
+  call: Call,
+  admission: Admission,
+): Promise<Registered> {
   const { route } = call;
   const backend = route.backend;
-  const principal = await authenticate(call);
-  const checked = applyRoutePolicy(route, backend, parseMetadata(body));
-  const statement = softwareStatement(route, body);
+  const checked = applyRoutePolicy(route, backend, parseMetadata(admission.body));
+  const statement = softwareStatement(route, admission.body);
   const metadata = withStatement(await checkOutboundUrls(route, checked), statement);
   if (wantsDryRun(call)) {
     const run = await backend.adapter.dryRun('create', { metadata });
-    return { principal, status: 200, body: dryRunAnswer(backend, run) };
+    return { status: 200, body: dryRunAnswer(backend, run) };
   }
   const client = await backend.adapter.create(metadata, ({ record, state }) => {
     const normalized = normalize(backend, record);
@@ -46,5 +49,5 @@ export async function register(deps: PipelineDeps, call: Call, body: unknown): P
     });
     return clientResponse(withStatement(normalized, statement), route, call.publicBaseUrl, token);
   });
-  return { principal, status: 201, body: client };
+  return { status: 201, body: client };
 }

@@ -1,4 +1,4 @@
-import { authenticate as admit, type Principal, type RegistrationGrant } from '../auth/index.js';
+import type { RegistrationGrant } from '../auth/index.js';
 import {
   applyPolicy,
   fetchedUrls,
@@ -9,17 +9,15 @@ import {
   type Metadata,
 } from '../dcr/index.js';
 import { invalidMetadata } from '../errors/index.js';
-import type { Backend, Call, PipelineDeps, Route } from './context.js';
+import type { Backend, PipelineDeps, Route } from './context.js';
 
 /**
  * The named steps the use cases are made of, each small enough to test alone. Only the order
  * lives in `register.ts` and `manage.ts`.
  */
 
-/** Who is registering: the route's inbound authentication. */
-export function authenticate(call: Call): Promise<Principal> {
-  return admit(call.route.access, call.authorization);
-}
+/** Inbound authentication of a registration request: the route's checks, in order. */
+export { admit } from '../auth/index.js';
 
 /** RFC 7591 §2 members, checked and typed; anything else in the body is dropped. */
 export const parseMetadata = (body: unknown): Metadata => validateMetadata(body);

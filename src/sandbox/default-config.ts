@@ -48,7 +48,7 @@ const SANDBOX_BACKEND = {
  * serves loopback only, and local tools may hammer it: README).
  */
 const SANDBOX_ROUTE = {
-  access: { kind: 'open' },
+  access: {},
   registration: 'substitute',
   dryRun: true,
   softwareStatements: 'ignore',
@@ -209,6 +209,8 @@ export async function startSandbox(env: Env): Promise<Sandbox> {
         issuerPath: '',
         hosts: [`localhost:${port}`],
         route: 'sandbox-standard',
+        upstream: undefined,
+        preserveHost: false,
         idpRegistration: { paths: ['/reg'], action: 'take_over' },
         discovery: { ttlSeconds: 60, staleSeconds: 3_600, timeoutMs: 5_000 },
         corsOrigins: ['*'],

@@ -105,7 +105,7 @@ describe('loading a gateway config', () => {
         id: 'apps',
         prefix: '/apps',
         backend: 'idp',
-        access: { kind: 'open' },
+        access: {},
         registration: 'substitute',
         dryRun: false,
         softwareStatements: 'ignore',
@@ -170,8 +170,7 @@ describe('loading a gateway config', () => {
       `registration: { initial_access_tokens: [{ env: IAT }, { sha256: ${digest.toString('hex')} }] }`,
     );
     expect(loadGateway(write(text), ENV).config.routes[0]!.access).toStrictEqual({
-      kind: 'initial_access_token',
-      sha256: [createHash('sha256').update('initial-token').digest(), digest],
+      staticTokens: [createHash('sha256').update('initial-token').digest(), digest],
     });
   });
 
@@ -373,6 +372,8 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     issuer: https://login.example
     hosts: [Login.example, 'login.example:*']
     route: apps
+    upstream: http://portal.internal:8080/
+    preserve_host: true
     idp_registration: { paths: [/reg], action: refuse }
     discovery: { ttl_seconds: 10, stale_seconds: 0, timeout_ms: 100 }
     cors: { allowed_origins: ['*', 'https://app.example/x'] }
@@ -385,6 +386,8 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
         issuerPath: '/realms/a',
         hosts: ['idp.example'],
         route: 'apps',
+        upstream: undefined,
+        preserveHost: false,
         idpRegistration: { paths: [], action: 'take_over' },
         discovery: { ttlSeconds: 300, staleSeconds: 3600, timeoutMs: 5000 },
         corsOrigins: [],
@@ -396,6 +399,8 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
         issuerPath: '',
         hosts: ['login.example', 'login.example:*'],
         route: 'apps',
+        upstream: 'http://portal.internal:8080',
+        preserveHost: true,
         idpRegistration: { paths: ['/reg'], action: 'refuse' },
         discovery: { ttlSeconds: 10, staleSeconds: 0, timeoutMs: 100 },
         corsOrigins: ['*', 'https://app.example'],
@@ -410,10 +415,12 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     hosts: ['idp.example/x']
     route: apps
     idp_registration: { paths: [/reg/] }
+    upstream: http://portal.internal/login
 `;
     expect(problems(text)).toStrictEqual([
       'FILE:17:13: sites.a.issuer: an issuer has no query or fragment (RFC 8414 section 2)',
       'FILE:18:13: sites.a.hosts.0: a Host value: name, IPv4 or [IPv6], optionally :port or :* (any port)',
+      'FILE:21:15: sites.a.upstream: an origin: scheme, host and port only',
       'FILE:20:33: sites.a.idp_registration.paths.0: a path such as /reg (no trailing slash)',
     ]);
   });

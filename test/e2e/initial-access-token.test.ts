@@ -41,7 +41,7 @@ it('registers with either configured token, logging which by its digest, not the
     const id = createHash('sha256').update(token).digest('hex').slice(0, 16);
     expect(line).toMatchObject({
       msg: 'request completed',
-      principal: `initial_access_token:${id}`,
+      principal: `iat:${id}`,
     });
   }
   expect(gateway.logs.join('\n')).not.toContain(fromHash);

@@ -43,6 +43,17 @@ describe('forwardedHeaders', () => {
       'x-forwarded-host': 'idp.example',
     });
   });
+
+  it("sends the upstream's Host, or the caller's one with preserveHost", () => {
+    const request = { ip: '10.0.0.5', socket: peer, headers: { host: 'idp.example' } };
+    // reply-from has already set Host to the upstream's when the rewrite runs.
+    const proxied = { host: 'idp.internal:8080' };
+    expect(forwardedHeaders(request, proxied, 'https').host).toBe('idp.internal:8080');
+    expect(forwardedHeaders(request, proxied, 'https', true).host).toBe('idp.example');
+    expect(forwardedHeaders(request, proxied, 'https', true)['x-forwarded-host']).toBe(
+      'idp.example',
+    );
+  });
 });
 
 it('withoutHopByHop drops hop-by-hop headers and those Connection names', () => {

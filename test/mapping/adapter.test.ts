@@ -181,7 +181,7 @@ operations:
     const after = Math.floor(Date.now() / 1000);
     const body = vendor.sent[0]!.body as Record<string, string>;
     expect(body.client_id).toMatch(/^dcr-[0-9a-f]{32}$/);
-    expect(body.client_secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(body.client_secret).toMatch(/^[A-Za-z0-9]{43}$/);
     expect(body.issued).toMatch(/^\d+$/);
     expect(Number(body.issued)).toBeGreaterThanOrEqual(before);
     expect(Number(body.issued)).toBeLessThanOrEqual(after);

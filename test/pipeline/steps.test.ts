@@ -1,36 +1,6 @@
-import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskRequest, MASK } from '../../src/pipeline/dry-run.js';
-import { authenticate } from '../../src/pipeline/steps.js';
-import type { Call, Route } from '../../src/pipeline/index.js';
-
-/** The pipeline's named steps, alone. */
-const route = (access: Route['access']) => ({ route: { access } as Route, publicBaseUrl: '' });
-
-describe('authenticate', () => {
-  it('admits an open route as the open principal', async () => {
-    const call: Call = { ...route({ kind: 'open' }), authorization: undefined };
-    await expect(authenticate(call)).resolves.toStrictEqual({ kind: 'open' });
-  });
-
-  it('names an initial access token by its digest, never by the token', async () => {
-    const digest = createHash('sha256').update('t0ken').digest();
-    const access = { kind: 'initial_access_token', sha256: [digest] } as const;
-    await expect(
-      authenticate({ ...route(access), authorization: 'Bearer t0ken' }),
-    ).resolves.toStrictEqual({
-      kind: 'initial_access_token',
-      id: digest.toString('hex').slice(0, 16),
-    });
-    await expect(
-      authenticate({ ...route(access), authorization: 'Bearer other' }),
-    ).rejects.toMatchObject({ code: 'invalid_token', status: 401 });
-    await expect(
-      authenticate({ ...route(access), authorization: undefined }),
-    ).rejects.toMatchObject({ status: 401 });
-  });
-});
 
 describe('maskRequest', () => {
   const SECRET_KEYS = [

@@ -61,6 +61,8 @@ export function lemonLdapNgGatewayConfig(
     ttlSeconds?: number;
     /** Merged into the route section, e.g. its limits. */
     routeSection?: Record<string, unknown>;
+    /** Top-level sections added to the config, e.g. `sites`. */
+    extra?: Record<string, unknown>;
   } = {},
 ): Record<string, unknown> {
   return {
@@ -85,6 +87,7 @@ export function lemonLdapNgGatewayConfig(
         ...options.routeSection,
       },
     },
+    ...options.extra,
   };
 }
 
@@ -95,7 +98,13 @@ export function lemonLdapNgGatewayConfig(
  */
 export function lemonLdapNgConfig(
   llng: LemonLdapNg,
-  options: { prefix?: string; apiUrl?: string; redis?: string; ttlSeconds?: number } = {},
+  options: {
+    prefix?: string;
+    apiUrl?: string;
+    redis?: string;
+    ttlSeconds?: number;
+    extra?: Record<string, unknown>;
+  } = {},
 ): ConfigFixture {
   const env: Record<string, string> = {
     DCRGW_RAT_KEY: randomKey(),

@@ -15,8 +15,10 @@ const INSTALL_SCRIPT = resolve(import.meta.dirname, 'install.sh');
 export interface LemonLdapNg {
   /** `http://127.0.0.1:P`: the wrapped Manager API; its REST base is `{apiUrl}/api/v1`. */
   readonly apiUrl: string;
-  /** `http://127.0.0.1:P`: the portal, also the OIDC issuer (without a trailing slash). */
+  /** `http://127.0.0.1:P`: where the portal listens. */
   readonly portalUrl: string;
+  /** The portal's public URL and OIDC issuer (no trailing slash): `portalUrl` unless one was given. */
+  readonly issuer: string;
   /** The admin credential HTTP Basic asks for in front of the API. */
   readonly admin: { readonly username: string; readonly password: string };
   /** The private directory holding `lemonldap-ng.ini`, `conf/` and the session stores. */
@@ -40,13 +42,19 @@ export function ensureLemonLdapNgInstalled(): void {
  * temporary directory, wraps the Manager API in HTTP Basic, starts the API and the portal with
  * `plackup` and resolves once both answer. Nothing it starts outlives `close()`.
  */
-export async function startLemonLdapNg(): Promise<LemonLdapNg> {
+export async function startLemonLdapNg(
+  options: {
+    /** The portal's public URL and issuer, e.g. a site's origin in front of it. */
+    issuer?: string;
+  } = {},
+): Promise<LemonLdapNg> {
   ensureLemonLdapNgInstalled();
   const dir = mkdtempSync(join(tmpdir(), 'llng-'));
   const [apiPort, portalPort] = [await freePort(), await freePort()];
   const portalUrl = `http://127.0.0.1:${portalPort}`;
+  const issuer = options.issuer ?? portalUrl;
   const admin = { username: 'dcr-gateway', password: randomBytes(24).toString('base64url') };
-  const ini = writeConfiguration(dir, portalUrl);
+  const ini = writeConfiguration(dir, issuer);
   const apiPsgi = join(dir, 'api-basic.psgi');
   writeFileSync(apiPsgi, BASIC_WRAPPER);
 
@@ -85,6 +93,7 @@ export async function startLemonLdapNg(): Promise<LemonLdapNg> {
   return {
     apiUrl: `http://127.0.0.1:${apiPort}`,
     portalUrl,
+    issuer,
     admin,
     dir,
     startupMs: Date.now() - started,
@@ -109,7 +118,10 @@ builder {
 };
 `;
 
-/** Writes `lemonldap-ng.ini` and `conf/lmConf-1.json` (contract §1); returns the ini's path. */
+/**
+ * Writes `lemonldap-ng.ini` and `conf/lmConf-1.json` (contract §1) for a portal known as
+ * `portalUrl`; returns the ini's path.
+ */
 function writeConfiguration(dir: string, portalUrl: string): string {
   for (const sub of ['conf', 'sessions/lock', 'psessions/lock', 'notifications', 'cache'])
     mkdirSync(join(dir, sub), { recursive: true });
@@ -139,11 +151,13 @@ function writeConfiguration(dir: string, portalUrl: string): string {
       '',
     ].join('\n'),
   );
+  const portalHost = new URL(portalUrl).hostname;
   const conf = JSON.parse(readFileSync(PACKAGED_CONF, 'utf8')) as Record<string, unknown>;
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   Object.assign(conf, {
     portal: `${portalUrl}/`,
-    domain: 'localhost',
+    // The cookie domain, which the portal also requires every return URL to be in.
+    domain: portalHost === '127.0.0.1' ? 'localhost' : portalHost,
     reloadUrls: {},
     registerDB: 'Null',
     globalStorageOptions: {

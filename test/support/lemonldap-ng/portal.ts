@@ -26,6 +26,7 @@ export type AuthorizationOutcome =
 export async function authorize(
   portalUrl: string,
   request: AuthorizationRequest,
+  fetchFn: typeof fetch = fetch,
 ): Promise<AuthorizationOutcome> {
   const state = request.state ?? 'state-1';
   const query = new URLSearchParams({
@@ -40,13 +41,13 @@ export async function authorize(
   });
   const authorizeUrl = `${portalUrl}/oauth2/authorize?${query}`;
   const jar = new Map<string, string>();
-  const first = await step(authorizeUrl, jar);
+  const first = await step(fetchFn, authorizeUrl, jar);
   // An unknown client or redirect URI gives an HTML page (HTTP 200), not the login form.
   const token = hidden(first.page, 'token');
   if (first.location !== undefined || token === undefined)
     return outcome(first, request.redirectUri, state);
 
-  const login = await step(authorizeUrl, jar, {
+  const login = await step(fetchFn, authorizeUrl, jar, {
     user: request.user,
     password: request.password,
     token,
@@ -61,7 +62,7 @@ export async function authorize(
       (match) => [match[1]!, decodeEntities(match[2]!)],
     ),
   );
-  return outcome(await step(authorizeUrl, jar, consent), request.redirectUri, state);
+  return outcome(await step(fetchFn, authorizeUrl, jar, consent), request.redirectUri, state);
 }
 
 /**
@@ -113,11 +114,16 @@ interface Step {
   readonly page: string;
 }
 
-async function step(url: string, jar: Map<string, string>, form?: Record<string, string>) {
+async function step(
+  fetchFn: typeof fetch,
+  url: string,
+  jar: Map<string, string>,
+  form?: Record<string, string>,
+) {
   const headers: Record<string, string> = { accept: 'text/html' };
   if (jar.size > 0) headers.cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
   if (form !== undefined) headers['content-type'] = 'application/x-www-form-urlencoded';
-  const response = await fetch(url, {
+  const response = await fetchFn(url, {
     method: form === undefined ? 'GET' : 'POST',
     headers,
     redirect: 'manual',
@@ -159,3 +165,19 @@ const decodeEntities = (text: string): string =>
     .replace(/&lt;/g, '<')
     .replace(/&gt;/g, '>')
     .replace(/&amp;/g, '&');
+
+/**
+ * A change made through the API reaches the portal 1–2 s later (it rereads its configuration
+ * every second): polls until `done` holds, for at most 15 s.
+ */
+export async function eventually<T>(
+  attempt: () => Promise<T>,
+  done: (value: T) => boolean,
+): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const value = await attempt();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
