@@ -174,7 +174,8 @@ export async function buildApp(
     const backend = backends.get(section.backend)!;
     const outbound = createOutboundPolicy({ ...section.outboundUrls, lookup });
     const limiters = await createRouteLimiters(app, section, limitStore);
-    const route: Route = { ...section, backend, outbound, access: createAccess(section.access) };
+    const access = createAccess(section.access, { outbound });
+    const route: Route = { ...section, backend, outbound, access };
     routes.set(section.id, { route, limiters });
     await app.register(registrationRoutes(deps, route, publicBaseOf, limiters), {
       prefix: route.prefix,

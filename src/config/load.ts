@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AccessSettings, TokenKey } from '../auth/index.js';
+import type { JSONWebKeySet } from 'jose';
+import type { AccessSettings, KeySource, TokenKey } from '../auth/index.js';
 import type { AdminCredentials } from '../backends/index.js';
 import type { RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { LimitWindow, RouteLimits } from '../http/index.js';
@@ -12,6 +13,7 @@ import {
   configSchema,
   type BackendSection,
   type ConfigFile,
+  type JwksSourceSection,
   type OutboundUrlsSection,
   type SecretRef,
   type SiteSection,
@@ -420,6 +422,23 @@ class Resolver {
     }
   }
 
+  /** A JWKS source: inline as written, a file read now (JSON with `keys`), a URI as is. */
+  keySource(path: (string | number)[], section: JwksSourceSection): KeySource {
+    if ('uri' in section) return { kind: 'uri', uri: section.uri };
+    if ('inline' in section) return { kind: 'inline', jwks: section.inline as JSONWebKeySet };
+    try {
+      const parsed: unknown = JSON.parse(readFileSync(resolve(this.baseDir, section.file), 'utf8'));
+      const keys = (parsed as { keys?: unknown } | null)?.keys;
+      if (Array.isArray(keys) && keys.length > 0)
+        return { kind: 'inline', jwks: parsed as JSONWebKeySet };
+      this.problem(path, `key set file ${section.file} holds no { "keys": [...] }`);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      this.problem(path, `key set file ${section.file} cannot be read (${code ?? 'not JSON'})`);
+    }
+    return { kind: 'inline', jwks: { keys: [] } };
+  }
+
   private tokenKey(path: (string | number)[], ref: SecretRef): Uint8Array {
     const text = this.secret(path, ref);
     const key = Buffer.from(text, 'base64url');
@@ -432,14 +451,13 @@ class Resolver {
 
   /** The route's inbound checks, in the order they run. */
   private access(id: string, registration: RouteSection['registration']): AccessSettings {
-    if ('open' in registration) return {};
     const path = ['routes', id, 'registration', 'initial_access_tokens'];
-    const digests = registration.initial_access_tokens.map((entry, index) =>
+    const digests = registration.initial_access_tokens?.map((entry, index) =>
       'sha256' in entry
         ? Buffer.from(entry.sha256, 'hex')
         : sha256(this.secret([...path, index], entry)),
     );
-    return { staticTokens: digests };
+    return digests === undefined ? {} : { staticTokens: digests };
   }
 
   private outboundUrls(id: string, section: OutboundUrlsSection): OutboundUrlSettings {

@@ -8,6 +8,23 @@ export const secretRef = z.union(
 );
 export type SecretRef = z.infer<typeof secretRef>;
 
+/**
+ * Where the public keys that verify a JWT come from (initial access tokens, software statement
+ * publishers): written inline, read from a file at start, or fetched from a URI through the
+ * route's outbound-URL policy.
+ */
+export const jwksSource = z.union(
+  [
+    z.strictObject({
+      inline: z.strictObject({ keys: z.array(z.looseObject({ kty: z.string() })).min(1) }),
+    }),
+    z.strictObject({ file: z.string().min(1) }),
+    z.strictObject({ uri: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }) }),
+  ],
+  { error: 'expected { inline: { keys: [...] } }, { file: PATH } or { uri: URL }' },
+);
+export type JwksSourceSection = z.infer<typeof jwksSource>;
+
 const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 const prefix = z
   .string()
@@ -93,22 +110,31 @@ function isProxyAddress(text: string): boolean {
   );
 }
 
-const registration = z.union(
-  [
-    z.strictObject({ open: z.literal(true) }),
-    z.strictObject({
-      initial_access_tokens: z
-        .array(
-          z.union([
-            secretRef,
-            z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits') }),
-          ]),
-        )
-        .min(1),
-    }),
-  ],
-  { error: 'expected { open: true } or { initial_access_tokens: [...] }' },
-);
+/**
+ * Who may register on a route (its inbound authentication). `open: true`, or one or more
+ * initial access token modes; other checks (software statements, signed requests, client
+ * certificates, field scopes) combine with either.
+ */
+const registration = z
+  .strictObject({
+    open: z
+      .literal(true)
+      .optional()
+      .describe('no initial access token needed (the other checks below still apply)'),
+    initial_access_tokens: z
+      .array(
+        z.union([
+          secretRef,
+          z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, '64 hex digits') }),
+        ]),
+      )
+      .min(1)
+      .optional()
+      .describe('static initial access tokens (Authorization: Bearer), kept as SHA-256 digests'),
+  })
+  .refine((section) => (section.open === true) !== (section.initial_access_tokens !== undefined), {
+    error: 'expected open: true or an initial access token mode (initial_access_tokens), not both',
+  });
 
 /** `app.example`, `*.app.example` (names below it) or an IP address, checked again at start. */
 const hostPattern = z

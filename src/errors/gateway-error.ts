@@ -23,6 +23,7 @@ export type ErrorCode =
   | 'quota_exceeded'
   | 'backend_rejected'
   | 'backend_unavailable'
+  | 'key_set_unavailable'
   | 'backend_timeout'
   | 'backend_bad_response'
   | 'server_error';
@@ -53,6 +54,8 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   quota_exceeded: { status: 429, oauthError: 'temporarily_unavailable' },
   backend_rejected: { status: 502, oauthError: 'server_error' },
   backend_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
+  // A JWKS (or introspection endpoint) the gateway needs to verify a credential is unreachable.
+  key_set_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },
   backend_bad_response: { status: 502, oauthError: 'server_error' },
   server_error: { status: 500, oauthError: 'server_error' },
