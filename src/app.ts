@@ -174,7 +174,7 @@ export async function buildApp(
     const backend = backends.get(section.backend)!;
     const outbound = createOutboundPolicy({ ...section.outboundUrls, lookup });
     const limiters = await createRouteLimiters(app, section, limitStore);
-    const access = createAccess(section.access, { outbound });
+    const access = createAccess(section.access, { outbound, redis: redisCache?.connection });
     const route: Route = { ...section, backend, outbound, access };
     routes.set(section.id, { route, limiters });
     await app.register(registrationRoutes(deps, route, publicBaseOf, limiters), {

@@ -1,14 +1,26 @@
+import type { Redis } from 'ioredis';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import { OPEN_ACCESS, type InboundCheck, type RegistrationAccess } from './admission.js';
-import { staticTokens } from './initial-access.js';
+import { initialAccessToken, staticTokens } from './initial-access.js';
+import { introspectionAccess, type IntrospectionSettings } from './introspection.js';
+import { jwtAccess, type JwtAccessSettings } from './jwt-access.js';
+import { createKeySet, type KeySource } from './key-set.js';
+import { redisSingleUse } from './single-use.js';
+import type { TokenMode } from './token-mode.js';
 
 /**
  * A route's inbound authentication as the config declares it (data only: config resolves it,
- * `createAccess` turns it into checks at assembly). No member set: an open route.
+ * `createAccess` turns it into checks at assembly). No token mode: an open route.
  */
 export interface AccessSettings {
   /** Static initial access tokens, as SHA-256 digests. */
   readonly staticTokens?: readonly Buffer[];
+  /** JWT initial access tokens and the key set that verifies them. */
+  readonly jwt?: JwtAccessSettings & { readonly keys: KeySource };
+  /** Opaque initial access tokens, asked about at an RFC 7662 endpoint. */
+  readonly introspection?: IntrospectionSettings;
+  /** Each initial access token is accepted once, across every instance (needs Redis). */
+  readonly singleUse?: boolean;
 }
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
@@ -17,11 +29,29 @@ export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
 export interface AccessDeps {
   /** The route's outbound-URL policy: every URL the gateway itself fetches (JWKS) passes it. */
   readonly outbound: OutboundPolicy;
+  /** The cache's Redis connection, where single use is recorded; undefined without Redis. */
+  readonly redis: Redis | undefined;
 }
 
 /** The checks a route's settings call for, in the order they run. */
-export function createAccess(settings: AccessSettings, _deps: AccessDeps): RegistrationAccess {
+export function createAccess(settings: AccessSettings, deps: AccessDeps): RegistrationAccess {
   const checks: InboundCheck[] = [];
-  if (settings.staticTokens !== undefined) checks.push(staticTokens(settings.staticTokens));
+  const modes: TokenMode[] = [];
+  if (settings.staticTokens !== undefined) modes.push(staticTokens(settings.staticTokens));
+  if (settings.jwt !== undefined) {
+    const keys = createKeySet(settings.jwt.keys, {
+      outbound: deps.outbound,
+      field: 'initial_access_jwt.jwks',
+    });
+    modes.push(jwtAccess(settings.jwt, keys));
+  }
+  if (settings.introspection !== undefined) modes.push(introspectionAccess(settings.introspection));
+  if (modes.length > 0)
+    checks.push(
+      initialAccessToken({
+        modes,
+        ...(settings.singleUse === true ? { singleUse: redisSingleUse(deps.redis) } : {}),
+      }),
+    );
   return checks.length === 0 ? OPEN_ACCESS : { checks };
 }

@@ -449,15 +449,47 @@ class Resolver {
     return key;
   }
 
-  /** The route's inbound checks, in the order they run. */
+  /** The route's inbound authentication, its secrets read and key sets resolved. */
   private access(id: string, registration: RouteSection['registration']): AccessSettings {
-    const path = ['routes', id, 'registration', 'initial_access_tokens'];
-    const digests = registration.initial_access_tokens?.map((entry, index) =>
-      'sha256' in entry
-        ? Buffer.from(entry.sha256, 'hex')
-        : sha256(this.secret([...path, index], entry)),
-    );
-    return digests === undefined ? {} : { staticTokens: digests };
+    const path = ['routes', id, 'registration'];
+    const jwt = registration.initial_access_jwt;
+    const introspection = registration.introspection;
+    return {
+      ...(registration.initial_access_tokens && {
+        staticTokens: registration.initial_access_tokens.map((entry, index) =>
+          'sha256' in entry
+            ? Buffer.from(entry.sha256, 'hex')
+            : sha256(this.secret([...path, 'initial_access_tokens', index], entry)),
+        ),
+      }),
+      ...(jwt && {
+        jwt: {
+          issuer: jwt.issuer,
+          audience: typeof jwt.audience === 'string' ? [jwt.audience] : jwt.audience,
+          algorithms: jwt.algorithms,
+          clockSkewSeconds: jwt.clock_skew_seconds,
+          ...(jwt.required_scope === undefined ? {} : { requiredScope: jwt.required_scope }),
+          keys: this.keySource([...path, 'initial_access_jwt', 'jwks'], jwt.jwks),
+        },
+      }),
+      ...(introspection && {
+        introspection: {
+          endpoint: introspection.endpoint,
+          clientId: introspection.client_id,
+          clientSecret: this.secret(
+            [...path, 'introspection', 'client_secret'],
+            introspection.client_secret,
+          ),
+          ...(introspection.required_scope === undefined
+            ? {}
+            : { requiredScope: introspection.required_scope }),
+          maxCacheSeconds: introspection.max_cache_seconds,
+          timeoutMs: introspection.timeout_ms,
+          clockSkewSeconds: introspection.clock_skew_seconds,
+        },
+      }),
+      ...(registration.single_use && { singleUse: true }),
+    };
   }
 
   private outboundUrls(id: string, section: OutboundUrlsSection): OutboundUrlSettings {

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/jws-algorithms.js';
 
 /** Secrets come from the environment or a file, never from the config text itself. */
 export const secretRef = z.union(
@@ -24,6 +25,16 @@ export const jwksSource = z.union(
   { error: 'expected { inline: { keys: [...] } }, { file: PATH } or { uri: URL }' },
 );
 export type JwksSourceSection = z.infer<typeof jwksSource>;
+
+/** RFC 6749 §3.3 scope-token: printable ASCII without space, quote or backslash. */
+const scopeToken = z.string().regex(/^[\x21\x23-\x5b\x5d-\x7e]+$/, 'one scope token');
+const skewSeconds = z
+  .number()
+  .int()
+  .min(0)
+  .max(600)
+  .default(60)
+  .describe('seconds of clock difference tolerated on exp, nbf and iat');
 
 const id = z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only');
 const prefix = z
@@ -110,6 +121,9 @@ function isProxyAddress(text: string): boolean {
   );
 }
 
+/** The members that admit a registration by initial access token. */
+const TOKEN_MODES = ['initial_access_tokens', 'initial_access_jwt', 'introspection'] as const;
+
 /**
  * Who may register on a route (its inbound authentication). `open: true`, or one or more
  * initial access token modes; other checks (software statements, signed requests, client
@@ -131,9 +145,55 @@ const registration = z
       .min(1)
       .optional()
       .describe('static initial access tokens (Authorization: Bearer), kept as SHA-256 digests'),
+    initial_access_jwt: z
+      .strictObject({
+        issuer: z.string().min(1).describe('the iss every token must carry'),
+        audience: z
+          .union([z.string().min(1), z.array(z.string().min(1)).min(1)])
+          .describe('the aud a token must carry (one of these)'),
+        jwks: jwksSource.describe("the issuer's public keys"),
+        algorithms: z
+          .array(z.enum(ASYMMETRIC_JWS_ALGORITHMS))
+          .min(1)
+          .describe('JWS algorithms accepted (asymmetric only: none and HS* are never accepted)'),
+        clock_skew_seconds: skewSeconds,
+        required_scope: scopeToken.optional().describe('a scope every token must grant (403)'),
+      })
+      .optional()
+      .describe('JWT initial access tokens, verified against the issuer JWKS'),
+    introspection: z
+      .strictObject({
+        endpoint: z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' }),
+        client_id: z.string().min(1),
+        client_secret: secretRef,
+        required_scope: scopeToken.optional().describe('a scope every token must grant (403)'),
+        max_cache_seconds: z
+          .number()
+          .int()
+          .min(0)
+          .default(60)
+          .describe("an active answer is reused until the token's exp, at most this long"),
+        timeout_ms: milliseconds(2_000, 'for the introspection call (connect, headers, body)'),
+        clock_skew_seconds: skewSeconds,
+      })
+      .optional()
+      .describe('opaque initial access tokens, asked about at an RFC 7662 endpoint'),
+    single_use: z
+      .boolean()
+      .default(false)
+      .describe(
+        'each initial access token registers once, across instances (needs Redis; 503 without)',
+      ),
   })
-  .refine((section) => (section.open === true) !== (section.initial_access_tokens !== undefined), {
-    error: 'expected open: true or an initial access token mode (initial_access_tokens), not both',
+  .refine(
+    (section) =>
+      (section.open === true) !== TOKEN_MODES.some((mode) => section[mode] !== undefined),
+    {
+      error: `expected open: true or an initial access token mode (${TOKEN_MODES.join(', ')}), not both`,
+    },
+  )
+  .refine((section) => !section.single_use || section.open !== true, {
+    error: 'single_use applies to initial access tokens; an open route has none',
   });
 
 /** `app.example`, `*.app.example` (names below it) or an IP address, checked again at start. */

@@ -12,6 +12,10 @@ export type ErrorCode =
   | 'unapproved_software_statement'
   | 'missing_token'
   | 'invalid_token'
+  | 'insufficient_scope'
+  | 'token_replayed'
+  | 'introspection_unavailable'
+  | 'single_use_unavailable'
   | 'not_found'
   | 'method_not_allowed'
   | 'misdirected_request'
@@ -42,6 +46,10 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   unapproved_software_statement: { status: 400, oauthError: 'unapproved_software_statement' },
   missing_token: { status: 401, oauthError: 'invalid_request' },
   invalid_token: { status: 401, oauthError: 'invalid_token' },
+  // RFC 6750 §3.1: a valid token without the scope the request needs.
+  insufficient_scope: { status: 403, oauthError: 'insufficient_scope' },
+  // A single-use initial access token presented again: invalid from then on (RFC 6750 §3.1).
+  token_replayed: { status: 401, oauthError: 'invalid_token' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
   misdirected_request: { status: 421, oauthError: 'invalid_request' },
@@ -56,6 +64,10 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   backend_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   // A JWKS (or introspection endpoint) the gateway needs to verify a credential is unreachable.
   key_set_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
+  // The RFC 7662 endpoint that decides on an opaque token does not answer usably.
+  introspection_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
+  // Single-use tokens are refused while their use cannot be recorded (fail closed).
+  single_use_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },
   backend_bad_response: { status: 502, oauthError: 'server_error' },
   server_error: { status: 500, oauthError: 'server_error' },
@@ -109,6 +121,13 @@ export function invalidToken(detail?: string): GatewayError {
   return new GatewayError('invalid_token', 'the access token is invalid', {
     ...(detail === undefined ? {} : { detail }),
     headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+  });
+}
+
+/** RFC 6750 §3.1: 403 with the scope the request needs named in the challenge. */
+export function insufficientScope(scope: string): GatewayError {
+  return new GatewayError('insufficient_scope', `the access token lacks the scope ${scope}`, {
+    headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
   });
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   admit,
+  initialAccessToken,
   OPEN_ACCESS,
   staticTokens,
   type InboundCheck,
@@ -40,7 +41,13 @@ describe('admit', () => {
 
 describe('staticTokens', () => {
   const digest = createHash('sha256').update('t0ken').digest();
-  const access = { checks: [staticTokens([createHash('sha256').update('x').digest(), digest])] };
+  const access = {
+    checks: [
+      initialAccessToken({
+        modes: [staticTokens([createHash('sha256').update('x').digest(), digest])],
+      }),
+    ],
+  };
 
   it('names an initial access token by its digest, never by the token', async () => {
     const admitted = await admit(access, request('Bearer t0ken'));

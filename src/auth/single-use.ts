@@ -1,0 +1,54 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import { GatewayError } from '../errors/index.js';
+
+/** Remembers tokens meant to be used once. */
+export interface SingleUse {
+  /** Records the use of `useId`; throws `token_replayed` when it was used before. */
+  consume(useId: string, expiresAt: number | undefined): Promise<void>;
+}
+
+/** How long a use is remembered when the token has no `exp` (static and some opaque tokens). */
+export const REMEMBER_WITHOUT_EXP_SECONDS = 30 * 24 * 3600;
+/** Past its `exp`, a token is refused anyway; remembered a little longer for clock skew. */
+const SKEW_SECONDS = 300;
+
+/**
+ * Single use across every gateway instance: `SET NX` of a key derived from the token's use id
+ * (a SHA-256, never the token or its `jti` in clear) in the shared Redis, kept until the token
+ * expires. Without Redis, or while it fails, single-use tokens are refused with 503 (fail
+ * closed): accepting one without recording it would let it be used twice.
+ */
+export function redisSingleUse(redis: Redis | undefined, now: () => number = Date.now): SingleUse {
+  return {
+    async consume(useId, expiresAt) {
+      if (redis === undefined) throw unavailable('no Redis is configured (cache.redis_url)');
+      const nowSeconds = Math.floor(now() / 1000);
+      const ttl =
+        expiresAt === undefined
+          ? REMEMBER_WITHOUT_EXP_SECONDS
+          : Math.max(
+              1,
+              Math.min(REMEMBER_WITHOUT_EXP_SECONDS, expiresAt - nowSeconds + SKEW_SECONDS),
+            );
+      const key = `dcrgw:iat-used:${createHash('sha256').update(useId).digest('base64url')}`;
+      let set: string | null;
+      try {
+        set = await redis.set(key, '1', 'EX', ttl, 'NX');
+      } catch (error) {
+        throw unavailable(`Redis: ${(error as Error).message}`, error);
+      }
+      if (set !== 'OK')
+        throw new GatewayError('token_replayed', 'the access token is invalid', {
+          detail: 'single-use initial access token used before',
+          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+        });
+    },
+  };
+}
+
+const unavailable = (detail: string, cause?: unknown) =>
+  new GatewayError('single_use_unavailable', 'single-use tokens cannot be accepted now', {
+    detail,
+    ...(cause === undefined ? {} : { cause }),
+  });
