@@ -5,7 +5,7 @@ import {
   type JSONWebKeySet,
   type JWTVerifyGetKey,
 } from 'jose';
-import { GatewayError, invalidRequest } from '../errors/index.js';
+import { GatewayError } from '../errors/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 
 /** Where a key set comes from, as config resolved it (a file is read at start: inline). */
@@ -36,8 +36,8 @@ export const MAX_JWKS_BYTES = 256 * 1024;
  * A jose key resolver for `jwtVerify`/`compactVerify`. A URI is checked against the outbound-URL
  * policy before every fetch (so a name that starts resolving to a private address is refused
  * then), fetched single-flight by jose with its cooldown and cache, within a deadline and a
- * size bound; a refused or failing fetch throws a `GatewayError` (the policy's refusal as
- * `invalid_request`, an unreachable key set as `key_set_unavailable`, 503).
+ * size bound; a refused or failing fetch throws a `GatewayError` (a URI the policy refuses, or a key
+ * set that cannot be fetched, as `key_set_unavailable`: 503, the reason in the log only).
  */
 export function createKeySet(source: KeySource, deps?: KeySetDeps): JWTVerifyGetKey {
   if (source.kind === 'inline') return createLocalJWKSet(source.jwks);
@@ -49,7 +49,9 @@ export function createKeySet(source: KeySource, deps?: KeySetDeps): JWTVerifyGet
     cooldownDuration: deps.cooldownMs ?? 30_000,
     [customFetch]: async (url, options) => {
       const verdict = await deps.outbound.checkAll([{ field: deps.field, url }]);
-      if (!verdict.ok) throw invalidRequest(`${verdict.field} ${verdict.reason}`);
+      // The operator's URL, not the caller's: a refusal is the gateway's problem (503, logged).
+      if (!verdict.ok)
+        throw keySetUnavailable(`${verdict.field} ${verdict.reason} (outbound-URL policy)`);
       const response = await fetchFn(url, { ...options, redirect: 'manual' });
       const declared = Number(response.headers.get('content-length') ?? 0);
       const body = await response.arrayBuffer();

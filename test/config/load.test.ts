@@ -440,6 +440,70 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     ]);
   });
 
+  it('initial access JWT and introspection settings resolved; key set files read at start', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dcrgw-jwks-'));
+    writeFileSync(
+      join(dir, 'keys.json'),
+      JSON.stringify({ keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] }),
+    );
+    const text = VALID.replace(
+      'registration: { open: true }',
+      `registration:
+      initial_access_jwt:
+        issuer: https://issuer.example
+        audience: dcr
+        jwks: { file: ${join(dir, 'keys.json')} }
+        algorithms: [EdDSA]
+      introspection:
+        endpoint: https://as.example/introspect
+        client_id: gw
+        client_secret: { env: IAT }
+      single_use: true`,
+    );
+    expect(loadGateway(write(text), ENV).config.routes[0]!.access).toStrictEqual({
+      jwt: {
+        issuer: 'https://issuer.example',
+        audience: ['dcr'],
+        algorithms: ['EdDSA'],
+        clockSkewSeconds: 60,
+        keys: { kind: 'inline', jwks: { keys: [{ kty: 'OKP', crv: 'Ed25519', x: 'AA' }] } },
+      },
+      introspection: {
+        endpoint: 'https://as.example/introspect',
+        clientId: 'gw',
+        clientSecret: 'initial-token',
+        maxCacheSeconds: 60,
+        timeoutMs: 2000,
+        clockSkewSeconds: 60,
+      },
+      singleUse: true,
+    });
+  });
+
+  it('refuses HMAC or none for a JWKS, open with a token mode, single use on an open route', () => {
+    const route = (registration: string) =>
+      VALID.replace('registration: { open: true }', registration);
+    const jwt = (algorithms: string) =>
+      `{ issuer: i, audience: a, jwks: { uri: 'https://i.example/jwks' }, algorithms: ${algorithms} }`;
+    for (const algorithms of ['[HS256]', '[none]', '[]'])
+      expect(
+        problems(route(`registration: { initial_access_jwt: ${jwt(algorithms)} }`)).join('\n'),
+      ).toContain('initial_access_jwt.algorithms');
+    expect(
+      problems(route(`registration: { open: true, initial_access_jwt: ${jwt('[ES256]')} }`))[0],
+    ).toContain('expected open: true or an initial access token mode');
+    expect(problems(route('registration: { open: true, single_use: true }'))[0]).toContain(
+      'single_use applies to initial access tokens',
+    );
+    expect(
+      problems(
+        route(
+          `registration: { initial_access_jwt: ${jwt('[ES256]')}, single_use: true, required_scope: x }`,
+        ),
+      )[0],
+    ).toContain('required_scope');
+  });
+
   it('an environment variable set to the empty string', () => {
     expect(problems(VALID, { ...ENV, IAT: '' })).toStrictEqual([
       'FILE:8:21: backends.idp.admin.token: environment variable IAT is not set',
