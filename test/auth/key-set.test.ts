@@ -78,7 +78,8 @@ describe('createKeySet from a URI', () => {
 
   it('refuses a set larger than the bound, declared or not', async () => {
     const big = JSON.stringify({ keys: [], pad: 'x'.repeat(MAX_JWKS_BYTES) });
-    for (const headers of [{}, { 'content-length': String(big.length) }]) {
+    const declarations: Record<string, string>[] = [{}, { 'content-length': String(big.length) }];
+    for (const headers of declarations) {
       const set = scripted(() => new Response(big, { headers }));
       await expect(set.verify()).rejects.toMatchObject({ code: 'key_set_unavailable' });
     }
