@@ -13,7 +13,7 @@ import type { FailureSummary } from './failure-summary.js';
 export function installAccessLog(app: FastifyInstance, failures: FailureSummary): void {
   // Declared up front so every request object keeps one shape (fastify's advice for speed).
   app.decorateRequest('principal', undefined);
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const failed = reply.statusCode >= 500;
     if (failed) failures.count(request.failure?.code ?? 'server_error');
     const level = failed
@@ -33,6 +33,7 @@ export function installAccessLog(app: FastifyInstance, failures: FailureSummary)
       },
       'request completed',
     );
+    done();
   });
 }
 

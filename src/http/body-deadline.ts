@@ -10,9 +10,10 @@ import { hasBody } from './json-body.js';
  * connection is closed since the rest of the body will not be read.
  */
 export function installBodyDeadline(app: FastifyInstance, ms: number): void {
-  app.addHook('preParsing', async (request, reply, payload) => {
+  // A callback hook: it runs on every request, passthrough included (no promise per request).
+  app.addHook('preParsing', (request, reply, payload, done) => {
     // A body that came with its headers (most do) is already in: nothing left to wait for.
-    if (!hasBody(request.headers) || request.raw.complete) return payload;
+    if (!hasBody(request.headers) || request.raw.complete) return done(null, payload);
     const bounded = new PassThrough();
     const timer = setTimeout(() => {
       void reply.header('connection', 'close');
@@ -27,7 +28,7 @@ export function installBodyDeadline(app: FastifyInstance, ms: number): void {
     // Fastify listens for errors once it reads the body; a request aborted before that (its
     // connection closed on a parse error) must not become an uncaught exception meanwhile.
     bounded.on('error', ignore);
-    return payload.pipe(bounded) as Readable & typeof payload;
+    done(null, payload.pipe(bounded) as Readable & typeof payload);
   });
 }
 

@@ -10,14 +10,17 @@ import { invalidRequest } from '../errors/index.js';
  * off for that reason).
  */
 export function installRequestGuards(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request) => {
+  // A callback hook: it runs on every request, passthrough included (no promise per request).
+  app.addHook('onRequest', (request, _reply, done) => {
     if (request.raw.httpVersion === '1.1' && request.headers.host === undefined)
-      throw invalidRequest('the request has no Host header');
+      return done(invalidRequest('the request has no Host header'));
     const raw = request.raw.rawHeaders;
     let authorizations = 0;
     for (let index = 0; index < raw.length; index += 2)
-      if (raw[index]!.toLowerCase() === 'authorization') authorizations++;
+      if (raw[index]!.length === 13 && raw[index]!.toLowerCase() === 'authorization')
+        authorizations++;
     if (authorizations > 1)
-      throw invalidRequest('the request has more than one Authorization header');
+      return done(invalidRequest('the request has more than one Authorization header'));
+    done();
   });
 }
