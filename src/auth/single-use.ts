@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { GatewayError } from '../errors/index.js';
+import { GatewayError, INVALID_TOKEN_CHALLENGE } from '../errors/index.js';
 
 /** Remembers tokens meant to be used once. */
 export interface SingleUse {
@@ -41,7 +41,7 @@ export function redisSingleUse(redis: Redis | undefined, now: () => number = Dat
       if (set !== 'OK')
         throw new GatewayError('token_replayed', 'the access token is invalid', {
           detail: 'single-use initial access token used before',
-          headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+          headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
         });
     },
   };

@@ -44,7 +44,9 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   invalid_redirect_uri: { status: 400, oauthError: 'invalid_redirect_uri' },
   invalid_software_statement: { status: 400, oauthError: 'invalid_software_statement' },
   unapproved_software_statement: { status: 400, oauthError: 'unapproved_software_statement' },
-  missing_token: { status: 401, oauthError: 'invalid_request' },
+  // RFC 6750 §3.1 puts no error in a challenge to a request without credentials; the body
+  // still needs one, and invalid_token is what the reference server (oidc-provider) answers.
+  missing_token: { status: 401, oauthError: 'invalid_token' },
   invalid_token: { status: 401, oauthError: 'invalid_token' },
   // RFC 6750 §3.1: a valid token without the scope the request needs.
   insufficient_scope: { status: 403, oauthError: 'insufficient_scope' },
@@ -110,24 +112,35 @@ export function invalidRequest(description: string): GatewayError {
   return new GatewayError('invalid_request', description);
 }
 
-/** RFC 6750 §3.1: a request without credentials gets a bare challenge, no error attribute. */
+/** The protection space every Bearer challenge of the gateway names (RFC 6750 §3, RFC 9110 §11.5). */
+export const BEARER_REALM = 'dcr-gateway';
+
+/**
+ * RFC 6750 §3.1: a request without credentials gets a bare challenge (a realm, no error
+ * attribute, since it may not know it needs authentication); the body says invalid_token.
+ */
 export function missingToken(): GatewayError {
   return new GatewayError('missing_token', 'a bearer token is required', {
-    headers: { 'www-authenticate': 'Bearer' },
+    headers: { 'www-authenticate': `Bearer realm="${BEARER_REALM}"` },
   });
 }
+
+/** The challenge to a token the gateway does not accept (RFC 6750 §3.1). */
+export const INVALID_TOKEN_CHALLENGE = `Bearer realm="${BEARER_REALM}", error="invalid_token"`;
 
 export function invalidToken(detail?: string): GatewayError {
   return new GatewayError('invalid_token', 'the access token is invalid', {
     ...(detail === undefined ? {} : { detail }),
-    headers: { 'www-authenticate': 'Bearer error="invalid_token"' },
+    headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
   });
 }
 
 /** RFC 6750 §3.1: 403 with the scope the request needs named in the challenge. */
 export function insufficientScope(scope: string): GatewayError {
   return new GatewayError('insufficient_scope', `the access token lacks the scope ${scope}`, {
-    headers: { 'www-authenticate': `Bearer error="insufficient_scope", scope="${scope}"` },
+    headers: {
+      'www-authenticate': `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`,
+    },
   });
 }
 

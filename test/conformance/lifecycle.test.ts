@@ -134,7 +134,9 @@ describe.each(eachRoute())('%s', (_name, route) => {
             : {}),
         });
         expect(response.status, method).toBe(401);
-        expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+        expect(response.headers.get('www-authenticate')).toBe(
+          'Bearer realm="dcr-gateway", error="invalid_token"',
+        );
       }
       const stillB = await call('GET', b.registration_client_uri, {
         token: b.registration_access_token,
@@ -148,9 +150,9 @@ describe.each(eachRoute())('%s', (_name, route) => {
       const { registration_client_uri: uri } = (await create()).body;
       const none = await call('GET', uri);
       expect(none.status).toBe(401);
-      expect(none.headers.get('www-authenticate')).toBe('Bearer');
+      expect(none.headers.get('www-authenticate')).toBe('Bearer realm="dcr-gateway"');
       expect(none.body).toStrictEqual({
-        error: 'invalid_request',
+        error: 'invalid_token',
         error_description: 'a bearer token is required',
         request_id: none.headers.get('x-request-id'),
       });

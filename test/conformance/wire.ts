@@ -106,7 +106,9 @@ export function expectInvalidToken(response: {
   body: unknown;
 }): void {
   expect(response.status).toBe(401);
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe(
+    'Bearer realm="dcr-gateway", error="invalid_token"',
+  );
   expect(response.body).toStrictEqual({
     error: 'invalid_token',
     error_description: 'the access token is invalid',

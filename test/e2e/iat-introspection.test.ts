@@ -91,7 +91,9 @@ describe('an introspected initial access token', () => {
     for (const token of ['opaque-inactive', 'opaque-expired', 'opaque-odd', 'never-issued']) {
       const response = await registerWith(token);
       expectGatewayError(response, 401, 'invalid_token', 'the access token is invalid');
-      expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+      expect(response.headers.get('www-authenticate')).toBe(
+        'Bearer realm="dcr-gateway", error="invalid_token"',
+      );
     }
   });
 

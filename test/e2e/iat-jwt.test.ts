@@ -65,7 +65,9 @@ const registerWith = (token: string) => call('POST', setup.register, { token, bo
 /** 401 with `error="invalid_token"` in the challenge and the body. */
 function expectInvalidToken(response: Awaited<ReturnType<typeof registerWith>>): void {
   expectGatewayError(response, 401, 'invalid_token', 'the access token is invalid');
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe(
+    'Bearer realm="dcr-gateway", error="invalid_token"',
+  );
 }
 
 describe('a JWT initial access token', () => {
@@ -107,7 +109,7 @@ describe('a JWT initial access token', () => {
         'the access token lacks the scope dcr',
       );
       expect(response.headers.get('www-authenticate')).toBe(
-        'Bearer error="insufficient_scope", scope="dcr"',
+        'Bearer realm="dcr-gateway", error="insufficient_scope", scope="dcr"',
       );
     }
     const listed = await registerWith(

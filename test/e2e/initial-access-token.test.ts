@@ -50,10 +50,10 @@ it('registers with either configured token, logging which by its digest, not the
 it('answers a missing token with a bare challenge and a wrong one with invalid_token', async () => {
   const missing = await call('POST', `${gateway.url}/idp/register`, { body: M });
   expect(missing.status).toBe(401);
-  expect(missing.headers.get('www-authenticate')).toBe('Bearer');
+  expect(missing.headers.get('www-authenticate')).toBe('Bearer realm="dcr-gateway"');
   expect(missing.headers.get('cache-control')).toBe('no-store');
   expect(missing.body).toStrictEqual({
-    error: 'invalid_request',
+    error: 'invalid_token',
     error_description: 'a bearer token is required',
     request_id: missing.headers.get('x-request-id'),
   });
@@ -62,7 +62,9 @@ it('answers a missing token with a bare challenge and a wrong one with invalid_t
     body: M,
   });
   expect(wrong.status).toBe(401);
-  expect(wrong.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(wrong.headers.get('www-authenticate')).toBe(
+    'Bearer realm="dcr-gateway", error="invalid_token"',
+  );
   expect(wrong.body).toStrictEqual({
     error: 'invalid_token',
     error_description: 'the access token is invalid',

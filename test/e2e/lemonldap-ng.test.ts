@@ -235,7 +235,9 @@ describe('a public client (token_endpoint_auth_method none) at the real portal',
 
 function expectInvalid(response: Awaited<ReturnType<typeof call>>) {
   expect(response.status).toBe(401);
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe(
+    'Bearer realm="dcr-gateway", error="invalid_token"',
+  );
 }
 
 describe('the lost-write quirk (contract §6.2)', () => {

@@ -70,7 +70,9 @@ const at = (gateway: TestGateway, token: string) =>
 
 function expectReplayRefused(response: Awaited<ReturnType<typeof at>>): void {
   expectGatewayError(response, 401, 'invalid_token', 'the access token is invalid');
-  expect(response.headers.get('www-authenticate')).toBe('Bearer error="invalid_token"');
+  expect(response.headers.get('www-authenticate')).toBe(
+    'Bearer realm="dcr-gateway", error="invalid_token"',
+  );
 }
 
 describe('a single-use initial access token', () => {
