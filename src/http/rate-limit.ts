@@ -52,10 +52,12 @@ const IPV6_CALLER_BITS = 64;
 
 /**
  * Ways to tell callers apart, most specific first: the first that knows the request names it.
- * Inbound authentication that identifies a caller (token subject, software id) goes before
- * the address, as one more line returning e.g. `sub:${subject}` (no address starts so).
+ * The principal inbound authentication admitted (`iat:…`, `sub:…`, `software:…`, `cert:…`; no
+ * address key starts with letters and a colon) counts before the address, so callers behind
+ * one NAT keep their own limits; a request that was not admitted counts against its address.
  */
 const CALLER_KEYS: readonly ((request: FastifyRequest) => string | undefined)[] = [
+  (request) => request.admission?.principal.key,
   (request) => addressKey(request.ip),
 ];
 

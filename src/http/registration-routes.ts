@@ -55,15 +55,21 @@ export function registrationRoutes(
 
     const limited = (hook: LimitHook | undefined) => (hook ? { preHandler: hook } : {});
     const { quota } = limiters;
-    // Inbound authentication first, so the limits can count against the principal it names.
+    // Inbound authentication first, so the limits can count against the principal it names. A
+    // refused request still counts, against its address: guessing tokens costs the guesser.
     const admitted = async (request: FastifyRequest) => {
-      request.admission = await admit(route.access, {
-        authorization: request.headers.authorization,
-        contentType: mediaType(request.headers['content-type']),
-        body: request.body,
-        clientCertificate: undefined,
-        endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
-      });
+      try {
+        request.admission = await admit(route.access, {
+          authorization: request.headers.authorization,
+          contentType: mediaType(request.headers['content-type']),
+          body: request.body,
+          clientCertificate: undefined,
+          endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
+        });
+      } catch (error) {
+        await limiters.register?.(request);
+        throw error;
+      }
       request.principal = describePrincipal(request.admission.principal);
     };
     const registerHooks = limiters.register ? [admitted, limiters.register] : [admitted];

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { assemble } from '../../src/assemble.js';
 import { startSandbox } from '../../src/sandbox/default-config.js';
@@ -28,6 +28,8 @@ const QUOTA_EXCEEDED = {
   error_description: 'too many clients registered; retry later',
 };
 
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
+
 const uniqueRoute = () => `rl${randomBytes(6).toString('hex')}`;
 
 let backend: StandardBackend;
@@ -44,11 +46,17 @@ afterAll(() => backend.close());
 async function gateways(
   count: number,
   limits: RouteLimitSettings,
-  options: { routeId?: string; redis?: string } = {},
+  options: { routeId?: string; redis?: string; registration?: unknown } = {},
 ): Promise<TestGateway[]> {
   const fixture = standardConfig({
     backends: { std: backend },
-    routes: { [options.routeId ?? uniqueRoute()]: { prefix: '/idp', backend: 'std' } },
+    routes: {
+      [options.routeId ?? uniqueRoute()]: {
+        prefix: '/idp',
+        backend: 'std',
+        registration: options.registration,
+      },
+    },
     redis: options.redis ?? REDIS_URL,
     limits,
   });
@@ -61,8 +69,8 @@ async function gateways(
   return started;
 }
 
-const register = (gateway: TestGateway, body: unknown = REGISTRATION) =>
-  call('POST', `${gateway.url}/idp/register`, { body });
+const register = (gateway: TestGateway, body: unknown = REGISTRATION, token?: string) =>
+  call('POST', `${gateway.url}/idp/register`, { body, ...(token === undefined ? {} : { token }) });
 
 /** A 429 exactly: status, Retry-After within the window, no-store, the body with its request id. */
 function expectRefused(
@@ -127,6 +135,36 @@ describe('rate limits shared through Redis', () => {
     expectRefused(await call('GET', uri(first!), { token }), RATE_LIMITED, 30);
     expectRefused(await call('DELETE', uri(second!), { token }), RATE_LIMITED, 30);
     expectRefused(await register(second!), RATE_LIMITED, 60);
+  });
+
+  it('counts an admitted caller by its principal, and a refused one by its address', async () => {
+    const routeId = uniqueRoute();
+    const [alice, bob] = [randomBytes(16).toString('hex'), randomBytes(16).toString('hex')];
+    const [gateway] = await gateways(
+      1,
+      { rate_limit: { max: 2, window_seconds: 60 } },
+      {
+        routeId,
+        registration: {
+          initial_access_tokens: [alice, bob].map((token) => ({ sha256: sha256Hex(token) })),
+        },
+      },
+    );
+    // One address, two token holders: each has a limit of its own.
+    for (const token of [alice, alice, bob, bob])
+      expect((await register(gateway!, REGISTRATION, token)).status).toBe(201);
+    expectRefused(await register(gateway!, REGISTRATION, alice), RATE_LIMITED, 60);
+    // Guessing tokens counts against the address, and stops at the limit.
+    expect((await register(gateway!, REGISTRATION, 'guess-1')).status).toBe(401);
+    expect((await register(gateway!, REGISTRATION)).status).toBe(401);
+    expectRefused(await register(gateway!, REGISTRATION, 'guess-2'), RATE_LIMITED, 60);
+
+    const redis = redisClient();
+    cleanup.push(async () => void redis.disconnect());
+    const counter = (caller: string) => redis.get(`dcrgw:limit:${routeId}:register:${caller}`);
+    expect(await counter(`iat:${sha256Hex(alice).slice(0, 16)}`)).toBe('3');
+    expect(await counter(`iat:${sha256Hex(bob).slice(0, 16)}`)).toBe('2');
+    expect(await counter('127.0.0.1')).toBe('3');
   });
 
   it('has 10 registrations per minute on an open route by default', async () => {
