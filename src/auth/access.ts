@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import { OPEN_ACCESS, type InboundCheck, type RegistrationAccess } from './admission.js';
+import { fieldGates, type FieldScopes } from './field-gates.js';
 import { initialAccessToken, staticTokens } from './initial-access.js';
 import { introspectionAccess, type IntrospectionSettings } from './introspection.js';
 import { jwtAccess, type JwtAccessSettings } from './jwt-access.js';
@@ -21,6 +22,8 @@ export interface AccessSettings {
   readonly introspection?: IntrospectionSettings;
   /** Each initial access token is accepted once, across every instance (needs Redis). */
   readonly singleUse?: boolean;
+  /** Members only tokens granting a scope may set: member → scope. */
+  readonly fieldScopes?: FieldScopes;
 }
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
@@ -53,5 +56,7 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
         ...(settings.singleUse === true ? { singleUse: redisSingleUse(deps.redis) } : {}),
       }),
     );
-  return checks.length === 0 ? OPEN_ACCESS : { checks };
+  const { fieldScopes } = settings;
+  if (fieldScopes !== undefined) checks.push(fieldGates(fieldScopes));
+  return checks.length === 0 ? OPEN_ACCESS : { checks, ...(fieldScopes && { fieldScopes }) };
 }

@@ -1,3 +1,4 @@
+import type { FieldScopes } from './field-gates.js';
 import type { Principal } from './principal.js';
 import { OPEN_PRINCIPAL } from './principal.js';
 
@@ -45,6 +46,8 @@ export type InboundCheck = (request: InboundRequest, admission: Admission) => Pr
 /** How a route admits registrations: its checks, in order; none for an open route. */
 export interface RegistrationAccess {
   readonly checks: readonly InboundCheck[];
+  /** Members only callers granted a scope may set (member → scope); updates keep them as set. */
+  readonly fieldScopes?: FieldScopes;
 }
 
 export const OPEN_ACCESS: RegistrationAccess = Object.freeze({ checks: Object.freeze([]) });

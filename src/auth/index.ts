@@ -1,6 +1,7 @@
 export * from './access.js';
 export * from './admission.js';
 export * from './bearer.js';
+export * from './field-gates.js';
 export * from './initial-access.js';
 export * from './introspection.js';
 export * from './jwt-access.js';

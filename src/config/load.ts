@@ -489,6 +489,7 @@ class Resolver {
         },
       }),
       ...(registration.single_use && { singleUse: true }),
+      ...(registration.field_scopes && { fieldScopes: registration.field_scopes }),
     };
   }
 

@@ -184,6 +184,15 @@ const registration = z
       .describe(
         'each initial access token registers once, across instances (needs Redis; 503 without)',
       ),
+    field_scopes: z
+      .record(
+        z.string().regex(/^[a-z][a-z0-9_]*$/, 'a client metadata member such as logo_uri'),
+        scopeToken,
+      )
+      .optional()
+      .describe(
+        'members only tokens granting a scope may set (member: scope; logo_uri covers logo_uri#fr); 403 insufficient_scope otherwise, and an update may not change them',
+      ),
   })
   .refine(
     (section) =>
@@ -194,6 +203,9 @@ const registration = z
   )
   .refine((section) => !section.single_use || section.open !== true, {
     error: 'single_use applies to initial access tokens; an open route has none',
+  })
+  .refine((section) => section.field_scopes === undefined || section.open !== true, {
+    error: 'field_scopes are granted by initial access tokens; an open route has none',
   });
 
 /** `app.example`, `*.app.example` (names below it) or an IP address, checked again at start. */

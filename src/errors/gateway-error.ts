@@ -136,8 +136,11 @@ export function invalidToken(detail?: string): GatewayError {
 }
 
 /** RFC 6750 §3.1: 403 with the scope the request needs named in the challenge. */
-export function insufficientScope(scope: string): GatewayError {
-  return new GatewayError('insufficient_scope', `the access token lacks the scope ${scope}`, {
+export function insufficientScope(
+  scope: string,
+  description = `the access token lacks the scope ${scope}`,
+): GatewayError {
+  return new GatewayError('insufficient_scope', description, {
     headers: {
       'www-authenticate': `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`,
     },

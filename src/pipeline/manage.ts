@@ -1,4 +1,10 @@
-import { bearerToken, grantDigest, type RegistrationGrant } from '../auth/index.js';
+import {
+  bearerToken,
+  checkUnchangedGatedFields,
+  gatedMembers,
+  grantDigest,
+  type RegistrationGrant,
+} from '../auth/index.js';
 import { readKey } from '../cache/index.js';
 import { checkUpdateBody, type ClientInformation } from '../dcr/index.js';
 import { invalidRequest, invalidToken } from '../errors/index.js';
@@ -105,11 +111,14 @@ export async function update(
   const checked = applyRoutePolicy(call.route, managed.backend, parseMetadata(body));
   const statement = softwareStatement(call.route, body);
   const metadata = withStatement(await checkOutboundUrls(call.route, checked), statement);
-  if (clientSecret !== undefined) {
+  const fieldScopes = call.route.access.fieldScopes ?? {};
+  const gated = gatedMembers(fieldScopes, metadata).length > 0;
+  if (clientSecret !== undefined || gated) {
     const now = await current(deps, managed);
-    if (!sameSecret(clientSecret, now.client.client_secret)) {
+    if (clientSecret !== undefined && !sameSecret(clientSecret, now.client.client_secret)) {
       throw invalidRequest('client_secret does not match the current secret');
     }
+    if (gated) checkUnchangedGatedFields(fieldScopes, metadata, now.client);
     managed = now.managed;
   }
   const { backend, grant } = managed;

@@ -504,6 +504,23 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     ).toContain('required_scope');
   });
 
+  it('refuses field scopes on an open route, for a member that is not a name, or not a scope', () => {
+    const route = (registration: string) =>
+      VALID.replace('registration: { open: true }', registration);
+    expect(
+      problems(route('registration: { open: true, field_scopes: { logo_uri: branding } }'))[0],
+    ).toContain('field_scopes are granted by initial access tokens');
+    const tokens = "initial_access_tokens: [{ sha256: '" + 'a'.repeat(64) + "' }]";
+    expect(
+      problems(
+        route(`registration: { ${tokens}, field_scopes: { 'logo_uri#fr': branding } }`),
+      ).join('\n'),
+    ).toContain('field_scopes.logo_uri#fr: Invalid key in record');
+    expect(
+      problems(route(`registration: { ${tokens}, field_scopes: { logo_uri: 'two scopes' } }`))[0],
+    ).toContain('one scope token');
+  });
+
   it('an environment variable set to the empty string', () => {
     expect(problems(VALID, { ...ENV, IAT: '' })).toStrictEqual([
       'FILE:8:21: backends.idp.admin.token: environment variable IAT is not set',
