@@ -21,6 +21,7 @@ import {
   clientErrorHandler,
   createFailureSummary,
   describeError,
+  createAuditLogger,
   createLogger,
   createMetrics,
   createRouteLimiters,
@@ -51,6 +52,8 @@ import {
 export interface AppOptions {
   /** Defaults to a pino logger at the configured level on stdout. */
   readonly logger?: Logger;
+  /** Defaults to the configured audit destination (`createAuditLogger`). */
+  readonly auditLogger?: Logger;
   /** Defaults to Redis when the config names one, in-memory otherwise. */
   readonly cache?: Cache;
   /** Resolves the hosts of URLs the IdP may fetch; defaults to the system resolver. */
@@ -146,6 +149,7 @@ export async function buildApp(
     clientErrorHandler,
   });
   app.server.maxConnections = config.server.maxConnections;
+  app.decorate('auditLog', options.auditLogger ?? createAuditLogger(config.server.auditLog));
   app.addHook('onRequest', sendRequestId);
   installRequestGuards(app);
   installJsonBody(app);

@@ -131,6 +131,8 @@ export interface GatewayConfig {
     /** Proxies whose X-Forwarded-For is believed; `false`: none, the peer is the caller. */
     readonly trustProxy: false | readonly string[];
     readonly logLevel: string;
+    /** Where the audit lines go (one per registration and management call). */
+    readonly auditLog: 'stdout' | 'stderr' | 'off' | { readonly file: string };
     readonly timeouts: InboundTimeouts;
     readonly maxConnections: number;
   };
@@ -257,6 +259,7 @@ export function serverSettings(
     bodyLimitBytes: server.body_limit_bytes,
     trustProxy: server.trust_proxy,
     logLevel: server.log_level,
+    auditLog: server.audit_log,
     timeouts: {
       headersMs: server.timeouts.headers_ms,
       bodyMs: server.timeouts.body_ms,

@@ -387,6 +387,15 @@ export const configSchema = z.strictObject({
       log_level: z
         .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
         .default('info'),
+      audit_log: z
+        .union([
+          z.enum(['stdout', 'stderr', 'off']),
+          z.strictObject({ file: z.string().min(1).describe('appended; created if missing') }),
+        ])
+        .default('stdout')
+        .describe(
+          'one JSON line per registration and management call ("log":"audit"), whatever the log level',
+        ),
       timeouts: z
         .strictObject({
           headers_ms: milliseconds(10_000, 'to receive the request line and headers'),

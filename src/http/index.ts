@@ -1,4 +1,5 @@
 export * from './access-log.js';
+export * from './audit-log.js';
 export * from './body-deadline.js';
 export * from './errors.js';
 export * from './failure-summary.js';

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowed } from '../errors/index.js';
 import type { LimitHook, RouteLimiters } from './rate-limit.js';
 import {
@@ -13,6 +13,7 @@ import {
   type Principal,
   type Route,
 } from '../pipeline/index.js';
+import { writeAuditLine, type AuditOperation } from './audit-log.js';
 import type { PublicBase } from './public-base.js';
 
 /** Methods fastify serves that a registration resource does not, answered with 405 + Allow. */
@@ -37,6 +38,17 @@ export function registrationRoutes(
   return async (app: FastifyInstance): Promise<void> => {
     app.decorateRequest('publicBase', undefined);
     app.decorateRequest('admission', undefined);
+    app.decorateRequest('auditFacts', undefined);
+    const audited = (operation: AuditOperation) => ({
+      onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
+        request.auditFacts = {};
+        done();
+      },
+      onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
+        writeAuditLine(app.auditLog, operation, route, request, reply);
+        done();
+      },
+    });
     // Before the body is read: a request for a host this gateway does not serve goes no further.
     app.addHook('onRequest', async (request) => {
       request.publicBase = publicBaseOf(request);
@@ -49,6 +61,7 @@ export function registrationRoutes(
       authorization: request.headers.authorization,
       publicBaseUrl: request.publicBase!,
       dryRun: request.headers['x-dry-run'] === 'true',
+      ...(request.auditFacts && { audit: request.auditFacts }),
     });
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;
@@ -74,20 +87,28 @@ export function registrationRoutes(
     };
     const registerHooks = limiters.register ? [admitted, limiters.register] : [admitted];
 
-    app.post(resource, { preHandler: registerHooks }, async (request, reply) => {
-      await quota?.check(request);
-      const registered = await register(deps, call(request), request.admission!);
-      if (registered.status === 201) await quota?.count(request);
-      reply.code(registered.status);
-      return registered.body;
+    app.post(
+      resource,
+      { ...audited('register'), preHandler: registerHooks },
+      async (request, reply) => {
+        await quota?.check(request);
+        const registered = await register(deps, call(request), request.admission!);
+        if (registered.status === 201) await quota?.count(request);
+        reply.code(registered.status);
+        return registered.body;
+      },
+    );
+    const managing = (operation: AuditOperation) => ({
+      ...audited(operation),
+      ...limited(limiters.manage),
     });
-    app.get(`${resource}/:clientId`, limited(limiters.manage), async (request) =>
+    app.get(`${resource}/:clientId`, managing('read'), async (request) =>
       read(deps, call(request), clientIdOf(request)),
     );
-    app.put(`${resource}/:clientId`, limited(limiters.manage), async (request) =>
+    app.put(`${resource}/:clientId`, managing('update'), async (request) =>
       update(deps, call(request), clientIdOf(request), request.body),
     );
-    app.delete(`${resource}/:clientId`, limited(limiters.manage), async (request, reply) => {
+    app.delete(`${resource}/:clientId`, managing('delete'), async (request, reply) => {
       await remove(deps, call(request), clientIdOf(request));
       return reply.code(204).send();
     });

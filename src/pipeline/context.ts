@@ -46,6 +46,16 @@ export interface Call {
   readonly publicBaseUrl: string;
   /** The caller asked for a dry run (honoured only where the route allows it). */
   readonly dryRun?: boolean;
+  /** Filled in as the call learns them, for its audit line. */
+  readonly audit?: AuditFacts;
+}
+
+/** What a call establishes that its audit line names: never a secret. */
+export interface AuditFacts {
+  /** The backend that holds (or was to hold) the client: a RAT names it for management. */
+  backend?: string;
+  /** The client registered, or managed under a RAT that named it. */
+  clientId?: string;
 }
 
 export type { Admission, ClientCertificate, InboundRequest, Principal } from '../auth/index.js';

@@ -42,6 +42,10 @@ async function authorize(deps: PipelineDeps, call: Call, clientId: string): Prom
   const backend = deps.backends.get(grant.backend);
   if (backend === undefined)
     throw invalidToken(`registration token names unconfigured backend ${grant.backend}`);
+  if (call.audit) {
+    call.audit.backend = backend.id;
+    call.audit.clientId = grant.clientId;
+  }
   return { grant, token, backend };
 }
 

@@ -32,6 +32,7 @@ export async function register(
 ): Promise<Registered> {
   const { route } = call;
   const backend = route.backend;
+  if (call.audit) call.audit.backend = backend.id;
   const checked = applyRoutePolicy(route, backend, parseMetadata(admission.body));
   const statement = softwareStatement(route, admission.body);
   const metadata = withStatement(await checkOutboundUrls(route, checked), statement);
@@ -41,6 +42,7 @@ export async function register(
   }
   const client = await backend.adapter.create(metadata, ({ record, state }) => {
     const normalized = normalize(backend, record);
+    if (call.audit) call.audit.clientId = normalized.client_id;
     const token = issueToken(deps, {
       route: route.id,
       backend: backend.id,

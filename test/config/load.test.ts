@@ -82,6 +82,7 @@ describe('loading a gateway config', () => {
       bodyLimitBytes: 65_536,
       trustProxy: false,
       logLevel: 'info',
+      auditLog: 'stdout',
       timeouts: { headersMs: 10_000, bodyMs: 10_000, requestMs: 20_000, keepAliveMs: 72_000 },
       maxConnections: 4096,
     });
@@ -148,6 +149,19 @@ describe('loading a gateway config', () => {
       resolveTimeoutMs: 250,
       unresolvable: 'accept',
     });
+  });
+
+  it('sends audit lines to stdout by default, or where server.audit_log says', () => {
+    const withAudit = (value: string) =>
+      VALID.replace('server: { public_url', `server: { audit_log: ${value}, public_url`);
+    const auditOf = (value: string) =>
+      loadGateway(write(withAudit(value)), ENV).config.server.auditLog;
+    expect(auditOf('stderr')).toBe('stderr');
+    expect(auditOf('off')).toBe('off');
+    expect(auditOf('{ file: /var/log/dcr-gateway/audit.log }')).toStrictEqual({
+      file: '/var/log/dcr-gateway/audit.log',
+    });
+    expect(problems(withAudit('syslog'))[0]).toContain('server.audit_log');
   });
 
   it('reads file secrets relative to the config file, not the working directory', () => {

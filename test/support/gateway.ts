@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import { stringify } from 'yaml';
 import { buildApp } from '../../src/app.js';
 import { loadGateway, type Gateway } from '../../src/assemble.js';
-import { createLogger } from '../../src/http/index.js';
+import { createAuditLogger, createLogger } from '../../src/http/index.js';
 import type { HostLookup } from '../../src/lib/outbound-url.js';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 import { asBackend } from './fake-vendor.js';
@@ -20,6 +20,8 @@ export interface TestGateway {
   readonly app: FastifyInstance;
   /** Every log line the gateway wrote, raw. */
   readonly logs: string[];
+  /** Every audit line, raw (the audit logger is a separate one). */
+  readonly audit: string[];
   close(): Promise<void>;
 }
 
@@ -173,14 +175,13 @@ export async function listenGateway(
   gateway: Gateway,
   lookup: HostLookup = testLookup,
 ): Promise<TestGateway> {
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
-      done();
-    },
+  const [logs, sink] = lineSink();
+  const [audit, auditSink] = lineSink();
+  const app = await buildApp(gateway, {
+    logger: createLogger('debug', sink),
+    auditLogger: createAuditLogger('stdout', auditSink),
+    lookup,
   });
-  const app = await buildApp(gateway, { logger: createLogger('debug', sink), lookup });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   let metricsUrl = url;
   try {
@@ -190,7 +191,19 @@ export async function listenGateway(
     await app.close();
     throw error;
   }
-  return { url, metricsUrl, app, logs, close: () => app.close() };
+  return { url, metricsUrl, app, logs, audit, close: () => app.close() };
+}
+
+/** Lines written to a stream, as they come. */
+function lineSink(): [string[], Writable] {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      done();
+    },
+  });
+  return [lines, sink];
 }
 
 async function untilReady(url: string): Promise<void> {
