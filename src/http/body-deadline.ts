@@ -10,10 +10,9 @@ import { hasBody } from './json-body.js';
  * connection is closed since the rest of the body will not be read.
  */
 export function installBodyDeadline(app: FastifyInstance, ms: number): void {
-  // A callback hook: it runs on every request, passthrough included (no promise per request).
-  app.addHook('preParsing', (request, reply, payload, done) => {
+  app.addHook('preParsing', async (request, reply, payload) => {
     // A body that came with its headers (most do) is already in: nothing left to wait for.
-    if (!hasBody(request.headers) || request.raw.complete) return done(null, payload);
+    if (!hasBody(request.headers) || request.raw.complete) return payload;
     const bounded = new PassThrough();
     const timer = setTimeout(() => {
       void reply.header('connection', 'close');
@@ -28,7 +27,7 @@ export function installBodyDeadline(app: FastifyInstance, ms: number): void {
     // Fastify listens for errors once it reads the body; a request aborted before that (its
     // connection closed on a parse error) must not become an uncaught exception meanwhile.
     bounded.on('error', ignore);
-    done(null, payload.pipe(bounded) as Readable & typeof payload);
+    return payload.pipe(bounded) as Readable & typeof payload;
   });
 }
 
