@@ -7,7 +7,13 @@ import Fastify, {
   type FastifyRequest,
 } from 'fastify';
 import type { Logger } from 'pino';
-import { createAccess, createRegistrationTokens } from './auth/index.js';
+import {
+  createAccess,
+  createRegistrationTokens,
+  needsInitialAccessToken,
+  OPEN_SETTINGS,
+  type AccessSettings,
+} from './auth/index.js';
 import { createBackendClient, createMetadataFetcher } from './backends/index.js';
 import {
   createMemoryCache,
@@ -17,6 +23,8 @@ import {
   type RedisCache,
 } from './cache/index.js';
 import type { Gateway } from './assemble.js';
+import { openApiDocument } from './dcr/index.js';
+import { VERSION } from './version.js';
 import {
   clientErrorHandler,
   createFailureSummary,
@@ -27,6 +35,7 @@ import {
   createRouteLimiters,
   frameworkErrors,
   healthRoutes,
+  openApiRoute,
   installAccessLog,
   installBodyDeadline,
   installErrorHandling,
@@ -166,6 +175,7 @@ export async function buildApp(
     app.addHook('onClose', () => app.metricsApp!.close());
   }
   await app.register(healthRoutes(cache));
+  await app.register(openApiRoute(openApiOf(config)));
   const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
   const lookup = boundedLookup(options.lookup ?? systemLookup, MAX_PENDING_LOOKUPS);
   // Rate limits count in the cache's Redis, on its connection and command timeout.
@@ -259,3 +269,25 @@ const sendRequestId = (request: FastifyRequest, reply: FastifyReply, done: () =>
   void reply.header('x-request-id', request.id);
   done();
 };
+
+interface RoutesOf {
+  readonly routes: readonly { readonly prefix: string; readonly access: AccessSettings }[];
+}
+
+/** The routes `test/fixtures/openapi.json` documents: one behind tokens, one open. */
+export const EXAMPLE_ROUTES: RoutesOf = {
+  routes: [
+    { prefix: '/apps', access: { staticTokens: [] } },
+    { prefix: '/public', access: OPEN_SETTINGS },
+  ],
+};
+
+/** The OpenAPI document of the gateway `config` describes (served, and printed by `openapi`). */
+export const openApiOf = (config: RoutesOf): Record<string, unknown> =>
+  openApiDocument(
+    config.routes.map((route) => ({
+      prefix: route.prefix,
+      open: !needsInitialAccessToken(route.access),
+    })),
+    VERSION,
+  );

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApp } from './app.js';
+import { buildApp, EXAMPLE_ROUTES, openApiOf } from './app.js';
 import { assemble, loadGateway, type Gateway } from './assemble.js';
 import { BUNDLED_MAPPINGS } from './config/load.js';
 import { GatewayError } from './errors/index.js';
@@ -21,6 +21,8 @@ const USAGE = `Usage:
   dcr-gateway check-mappings [DIR]      validate every mapping file in DIR (default: the
                                         bundled mappings) and run its examples offline
   dcr-gateway mapping-schema            print the JSON Schema of mapping files
+  dcr-gateway openapi [--config FILE]   print the OpenAPI document of the gateway's API for
+                                        FILE's routes (without one: the documented example)
   dcr-gateway dry-run MAPPING --operation create|read|update|delete
               [--param NAME=VALUE]... [--metadata FILE.json] [--state FILE.json] [--client-id ID]
                                         print the vendor requests the gateway would send for
@@ -51,6 +53,12 @@ async function main(argv: string[]): Promise<number> {
     return serve(values.config ?? process.env.DCRGW_CONFIG);
   if (command === 'mapping-schema' && rest.length === 0) {
     process.stdout.write(`${JSON.stringify(mappingJsonSchema(), null, 2)}\n`);
+    return 0;
+  }
+  if (command === 'openapi' && rest.length === 0) {
+    const config =
+      values.config === undefined ? EXAMPLE_ROUTES : loadGateway(values.config, process.env).config;
+    process.stdout.write(`${JSON.stringify(openApiOf(config), null, 2)}\n`);
     return 0;
   }
   if (command === 'check-mappings' && rest.length <= 1)

@@ -5,3 +5,4 @@ export * from './policy.js';
 export * from './software-statement.js';
 export * from './update-rules.js';
 export * from './validate.js';
+export * from './openapi.js';

@@ -7,6 +7,7 @@ export * from './health.js';
 export * from './json-body.js';
 export * from './logger.js';
 export * from './metrics.js';
+export * from './openapi-route.js';
 export * from './public-base.js';
 export * from './rate-limit.js';
 export * from './registration-routes.js';
