@@ -28,6 +28,12 @@ export interface AccessSettings {
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
 
+/** Whether registration needs an initial access token (RFC 7591 §3), whatever else it checks. */
+export const needsInitialAccessToken = (settings: AccessSettings): boolean =>
+  settings.staticTokens !== undefined ||
+  settings.jwt !== undefined ||
+  settings.introspection !== undefined;
+
 /** What the checks need beyond their settings, from the app's assembly. */
 export interface AccessDeps {
   /** The route's outbound-URL policy: every URL the gateway itself fetches (JWKS) passes it. */
