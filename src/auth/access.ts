@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import { OPEN_ACCESS, type InboundCheck, type RegistrationAccess } from './admission.js';
+import { clientCertificateCheck, type ClientCertificateSettings } from './client-certificate.js';
 import { initialAccessToken, staticTokens } from './initial-access.js';
 import { introspectionAccess, type IntrospectionSettings } from './introspection.js';
 import { jwtAccess, type JwtAccessSettings } from './jwt-access.js';
@@ -21,6 +22,8 @@ export interface AccessSettings {
   readonly introspection?: IntrospectionSettings;
   /** Each initial access token is accepted once, across every instance (needs Redis). */
   readonly singleUse?: boolean;
+  /** Client certificates are checked (bound to the metadata), and perhaps required. */
+  readonly clientCertificate?: ClientCertificateSettings;
 }
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
@@ -53,5 +56,8 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
         ...(settings.singleUse === true ? { singleUse: redisSingleUse(deps.redis) } : {}),
       }),
     );
+  // After the token: a token principal stays the caller's name, the certificate joins it.
+  if (settings.clientCertificate !== undefined)
+    checks.push(clientCertificateCheck(settings.clientCertificate));
   return checks.length === 0 ? OPEN_ACCESS : { checks };
 }
