@@ -27,6 +27,7 @@ export function parseDistinguishedName(text: string): Rdn[] | undefined {
     at = value.end;
     if (at === text.length) break;
     if (text[at] === ',') rdns.push([]);
+    else if (text[at] !== '+') return undefined;
     at += 1;
     if (at === text.length) return undefined;
   }

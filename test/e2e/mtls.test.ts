@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStandardBackend, type StandardBackend } from '../../src/sandbox/standard-backend.js';
 import {
+  CERTIFICATE_ROUTES,
   CLIENT_NAMES,
   createTestPki,
   tlsFetch,
@@ -33,14 +34,7 @@ beforeAll(async () => {
   backend = await startStandardBackend({ mtls: true });
   const fixture = standardConfig({
     backends: { std: backend },
-    routes: {
-      main: { prefix: '/idp', backend: 'std' },
-      strict: {
-        prefix: '/strict',
-        backend: 'std',
-        registration: { open: true, client_certificate: { required: true } },
-      },
-    },
+    routes: CERTIFICATE_ROUTES,
     extra: {
       server: {
         ...TEST_SERVER,

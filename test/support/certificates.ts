@@ -41,6 +41,19 @@ export const CLIENT_NAMES = {
   tls_client_auth_san_email: 'ops@client.example',
 } as const;
 
+/**
+ * Routes on a backend `std`: `/idp` open (a presented certificate is checked), `/strict`
+ * requiring a certificate.
+ */
+export const CERTIFICATE_ROUTES = {
+  main: { prefix: '/idp', backend: 'std' },
+  strict: {
+    prefix: '/strict',
+    backend: 'std',
+    registration: { open: true, client_certificate: { required: true } },
+  },
+};
+
 const CLIENT_SUBJECT = '/C=DE/O=Example, Inc./OU=Payments/CN=client-1';
 const CLIENT_SANS =
   'subjectAltName=DNS:client.example,URI:https://client.example/id,IP:192.0.2.10,IP:2001:db8::1,email:ops@client.example';
