@@ -115,6 +115,17 @@ describe('clientCertificateCheck', () => {
     });
   });
 
+  it("keeps a token's principal, the certificate thumbprint joining it", async () => {
+    const check = clientCertificateCheck({ required: true });
+    const certificate = { der: der(pki.client.der), trusted: true };
+    const principal = { kind: 'initial_access_token' as const, key: 'iat:0123', scopes: [] };
+    const admitted = await check(request({}, certificate), { principal, body: {} });
+    expect(admitted.principal).toStrictEqual({
+      ...principal,
+      certificateThumbprint: createHash('sha256').update(certificate.der).digest('base64url'),
+    });
+  });
+
   it('binds the claims of a verified statement over the body', async () => {
     const check = clientCertificateCheck({ required: false });
     const certificate = { der: der(pki.client.der), trusted: true };

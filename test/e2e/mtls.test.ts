@@ -195,3 +195,13 @@ describe('a route that requires a client certificate', () => {
     expect(response.status, response.text).toBe(201);
   });
 });
+
+describe('logs', () => {
+  it("never hold the server's private key", async () => {
+    await register('/idp', pki.client, {});
+    const keyBody = pki.server.key.split('\n').slice(1, -2).join('');
+    expect(keyBody.length).toBeGreaterThan(40);
+    const logs = gateway.logs.join('\n').replace(/\\n|\s/g, '');
+    expect(logs).not.toContain(keyBody.slice(0, 40));
+  });
+});
