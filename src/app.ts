@@ -25,6 +25,7 @@ import {
 import type { Gateway } from './assemble.js';
 import { openApiDocument } from './dcr/index.js';
 import { VERSION } from './version.js';
+import type { GatewayConfig } from './config/load.js';
 import {
   clientErrorHandler,
   createFailureSummary,
@@ -38,6 +39,8 @@ import {
   openApiRoute,
   installAccessLog,
   installBodyDeadline,
+  installClientCertificates,
+  type CertificateSources,
   installErrorHandling,
   installJsonBody,
   installRequestGuards,
@@ -147,21 +150,16 @@ export async function buildApp(
     return503OnClosing: true,
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
-    // Node checks both request timeouts on this interval (30 s by default), which would add up
-    // to 30 s to every bound.
-    http: {
-      headersTimeout: timeouts.headersMs,
-      connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersMs / 2)),
-      requireHostHeader: false,
-    },
+    ...listenerOptions(config.server),
     frameworkErrors,
     clientErrorHandler,
-  });
+  }) as FastifyInstance;
   app.server.maxConnections = config.server.maxConnections;
   app.decorate('auditLog', options.auditLogger ?? createAuditLogger(config.server.auditLog));
   app.addHook('onRequest', sendRequestId);
   installRequestGuards(app);
   installJsonBody(app);
+  installClientCertificates(app, certificateSources(config.server));
   installBodyDeadline(app, timeouts.bodyMs);
   installErrorHandling(app, config.server.bodyLimitBytes);
   const failures = createFailureSummary(logger);
@@ -195,6 +193,7 @@ export async function buildApp(
       prefix: route.prefix,
     });
   }
+  const clientCertificateHeaders = [config.server.clientCertificateHeader?.name ?? []].flat();
   for (const site of config.sites) {
     // A site shares its route's limiters: its callers count against the same quotas.
     const { route, limiters } = routes.get(site.route)!;
@@ -233,6 +232,7 @@ export async function buildApp(
         connectTimeoutMs: section.connectTimeoutMs,
         requestTimeoutMs: section.requestTimeoutMs,
         bodyLimitBytes: config.server.bodyLimitBytes,
+        dropHeaders: clientCertificateHeaders,
       }),
     );
   }
@@ -242,6 +242,41 @@ export async function buildApp(
     await cache.close();
   });
   return app;
+}
+
+/**
+ * Options of the main listener's node server: HTTP, or HTTPS with `server.tls`. Client
+ * certificates are asked for but never required by the handshake (`rejectUnauthorized: false`):
+ * the gateway decides per route and answers with an OAuth error rather than a TLS alert.
+ */
+function listenerOptions(server: GatewayConfig['server']) {
+  const { timeouts, tls } = server;
+  // Node checks both request timeouts on this interval (30 s by default), which would add up
+  // to 30 s to every bound.
+  const http = {
+    headersTimeout: timeouts.headersMs,
+    connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersMs / 2)),
+    requireHostHeader: false,
+  };
+  if (tls === undefined) return { http };
+  return {
+    https: {
+      ...http,
+      cert: tls.certificate,
+      key: tls.key,
+      ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }),
+      requestCert: tls.requestClientCertificate,
+      rejectUnauthorized: false,
+    },
+  };
+}
+
+function certificateSources(server: GatewayConfig['server']): CertificateSources {
+  const { tls, clientCertificateHeader: header } = server;
+  return {
+    ...(tls?.requestClientCertificate && { tls: { verifies: tls.clientCa !== undefined } }),
+    ...(header && { header }),
+  };
 }
 
 /** A second, minimal server for `/metrics` only, with the gateway's error answers. */

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import { OPEN_ACCESS, type InboundCheck, type RegistrationAccess } from './admission.js';
 import { fieldGates, type FieldScopes } from './field-gates.js';
+import { clientCertificateCheck, type ClientCertificateSettings } from './client-certificate.js';
 import { initialAccessToken, staticTokens } from './initial-access.js';
 import { introspectionAccess, type IntrospectionSettings } from './introspection.js';
 import { jwtAccess, type JwtAccessSettings } from './jwt-access.js';
@@ -24,6 +25,8 @@ export interface AccessSettings {
   readonly singleUse?: boolean;
   /** Members only tokens granting a scope may set: member → scope. */
   readonly fieldScopes?: FieldScopes;
+  /** Client certificates are checked (bound to the metadata), and perhaps required. */
+  readonly clientCertificate?: ClientCertificateSettings;
 }
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
@@ -62,6 +65,9 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
         ...(settings.singleUse === true ? { singleUse: redisSingleUse(deps.redis) } : {}),
       }),
     );
+  // After the token: a token principal stays the caller's name, the certificate joins it.
+  if (settings.clientCertificate !== undefined)
+    checks.push(clientCertificateCheck(settings.clientCertificate));
   const { fieldScopes } = settings;
   if (fieldScopes !== undefined) checks.push(fieldGates(fieldScopes));
   return checks.length === 0 ? OPEN_ACCESS : { checks, ...(fieldScopes && { fieldScopes }) };

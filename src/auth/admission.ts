@@ -6,6 +6,12 @@ import { OPEN_PRINCIPAL } from './principal.js';
 export interface ClientCertificate {
   /** The certificate, DER. */
   readonly der: Buffer;
+  /**
+   * Issued by a CA the gateway trusts: the TLS handshake verified it against `client_ca`, or
+   * the trusted proxy (or the gateway, with the header's `client_ca`) did. A certificate that
+   * is not may still bind a `self_signed_tls_client_auth` client by its key (RFC 8705 §2.2).
+   */
+  readonly trusted: boolean;
 }
 
 /** What inbound authentication may look at: the request as the HTTP layer hands it over. */

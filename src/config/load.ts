@@ -1,3 +1,4 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -116,6 +117,27 @@ export const OPEN_METRICS: MetricsSettings = Object.freeze({
   token: undefined,
 });
 
+/** HTTPS on the main listener (`server.tls`), its files read. */
+export interface TlsSettings {
+  /** PEM: the server certificate and its chain. */
+  readonly certificate: string;
+  /** PEM private key. Never logged. */
+  readonly key: string;
+  /** PEM bundle client certificates are verified against; none trusted without it. */
+  readonly clientCa: string | undefined;
+  readonly requestClientCertificate: boolean;
+}
+
+/** Client certificates forwarded by trusted proxies (`server.client_certificate_header`). */
+export interface ClientCertificateHeaderSettings {
+  /** Lower case. */
+  readonly name: string;
+  /** Addresses and CIDR blocks whose connections may set the header. */
+  readonly trustedProxies: readonly string[];
+  /** PEM bundle of issuers forwarded certificates must come from; else the proxy's word. */
+  readonly clientCa: string | undefined;
+}
+
 /** The gateway config after validation: secrets read, names resolved. */
 export interface GatewayConfig {
   /** The file it came from, or `built-in sandbox`. */
@@ -135,6 +157,8 @@ export interface GatewayConfig {
     readonly auditLog: 'stdout' | 'stderr' | 'off' | { readonly file: string };
     readonly timeouts: InboundTimeouts;
     readonly maxConnections: number;
+    readonly tls?: TlsSettings;
+    readonly clientCertificateHeader?: ClientCertificateHeaderSettings;
   };
   readonly cache: {
     readonly redisUrl: string | undefined;
@@ -295,6 +319,8 @@ export function resolveSite(id: string, site: SiteSection): ResolvedSite {
   };
 }
 
+const PEM_CERTIFICATE = /-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g;
+
 /** Resolves names and secrets, collecting every problem before reporting them together. */
 class Resolver {
   readonly problems: string[] = [];
@@ -318,6 +344,8 @@ class Resolver {
     const backends = Object.entries(file.backends).flatMap(
       ([id, section]) => this.backend(id, section) ?? [],
     );
+    const { tls, client_certificate_header: header } = file.server;
+    const receivesCertificates = tls?.request_client_certificate === true || header !== undefined;
     const prefixes = new Set<string>();
     const routes = Object.entries(file.routes).map(([id, route]): ResolvedRoute => {
       if (!Object.hasOwn(file.backends, route.backend))
@@ -329,7 +357,7 @@ class Resolver {
         id,
         prefix: route.prefix,
         backend: route.backend,
-        access: this.access(id, route.registration),
+        access: this.access(id, route.registration, receivesCertificates),
         registration: route.registration_policy,
         dryRun: route.dry_run,
         softwareStatements: route.software_statements,
@@ -354,7 +382,22 @@ class Resolver {
     return {
       source: this.source.file,
       sandbox: false,
-      server: serverSettings(file.server),
+      server: {
+        ...serverSettings(file.server),
+        ...(tls && { tls: this.tls(tls) }),
+        ...(header && {
+          clientCertificateHeader: {
+            name: header.name,
+            trustedProxies: header.trusted_proxies,
+            clientCa:
+              header.client_ca &&
+              this.certificates(
+                ['server', 'client_certificate_header', 'client_ca'],
+                header.client_ca,
+              ),
+          },
+        }),
+      },
       cache: {
         redisUrl: file.cache.redis_url && this.secret(['cache', 'redis_url'], file.cache.redis_url),
         readTtlSeconds: file.cache.read_ttl_seconds,
@@ -407,6 +450,42 @@ class Resolver {
       );
   }
 
+  private tls(section: NonNullable<ConfigFile['server']['tls']>): TlsSettings {
+    const path = ['server', 'tls'];
+    const key = this.secret([...path, 'key'], section.key);
+    try {
+      if (key !== '') createPrivateKey(key);
+    } catch {
+      // Never the key or the parser's message, which may quote it.
+      this.problem([...path, 'key'], 'is not a PEM private key');
+    }
+    return {
+      certificate: this.certificates([...path, 'certificate'], section.certificate),
+      key,
+      clientCa: section.client_ca && this.certificates([...path, 'client_ca'], section.client_ca),
+      requestClientCertificate: section.request_client_certificate,
+    };
+  }
+
+  /** A PEM file of one or more certificates, each checked to parse. */
+  private certificates(path: (string | number)[], file: string): string {
+    let text: string;
+    try {
+      text = readFileSync(resolve(this.baseDir, file), 'utf8');
+    } catch (error) {
+      this.problem(path, `${file} cannot be read (${(error as NodeJS.ErrnoException).code})`);
+      return '';
+    }
+    const blocks = text.match(PEM_CERTIFICATE) ?? [];
+    try {
+      if (blocks.length === 0) throw new Error('none');
+      for (const block of blocks) new X509Certificate(block);
+    } catch {
+      this.problem(path, `${file} holds no PEM certificates, or one that does not parse`);
+    }
+    return text;
+  }
+
   private secret(path: (string | number)[], ref: SecretRef): string {
     if ('env' in ref) {
       const value = this.env[ref.env];
@@ -453,8 +532,18 @@ class Resolver {
   }
 
   /** The route's inbound authentication, its secrets read and key sets resolved. */
-  private access(id: string, registration: RouteSection['registration']): AccessSettings {
+  private access(
+    id: string,
+    registration: RouteSection['registration'],
+    receivesCertificates: boolean,
+  ): AccessSettings {
     const path = ['routes', id, 'registration'];
+    const certificate = registration.client_certificate;
+    if (certificate?.required && !receivesCertificates)
+      this.problem(
+        [...path, 'client_certificate', 'required'],
+        'no certificate can arrive: set server.tls.request_client_certificate or server.client_certificate_header',
+      );
     const jwt = registration.initial_access_jwt;
     const introspection = registration.introspection;
     return {
@@ -493,6 +582,10 @@ class Resolver {
       }),
       ...(registration.single_use && { singleUse: true }),
       ...(registration.field_scopes && { fieldScopes: registration.field_scopes }),
+      // Wherever certificates can arrive, a presented one is bound to the metadata.
+      ...((certificate !== undefined || receivesCertificates) && {
+        clientCertificate: { required: certificate?.required ?? false },
+      }),
     };
   }
 

@@ -121,6 +121,21 @@ function isProxyAddress(text: string): boolean {
   );
 }
 
+/**
+ * RFC 8705 client certificates on a route: a presented certificate is always bound to the
+ * metadata (tls_client_auth names it, self_signed_tls_client_auth lists its key); `required`
+ * refuses registrations without one.
+ */
+const clientCertificate = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(false)
+      .describe('no registration without a client certificate (403 access_denied)'),
+  })
+  .optional()
+  .describe('client certificates (server.tls or server.client_certificate_header)');
+
 /** The members that admit a registration by initial access token. */
 const TOKEN_MODES = ['initial_access_tokens', 'initial_access_jwt', 'introspection'] as const;
 
@@ -193,6 +208,7 @@ const registration = z
       .describe(
         'members only tokens granting a scope may set (member: scope; logo_uri covers logo_uri#fr); 403 insufficient_scope otherwise, and an update may not change them',
       ),
+    client_certificate: clientCertificate,
   })
   .refine(
     (section) =>
@@ -354,6 +370,50 @@ const site = z.strictObject({
 });
 export type SiteSection = z.infer<typeof site>;
 
+const filePath = z.string().min(1);
+
+/** HTTPS on the gateway's own listener, asking callers for client certificates (RFC 8705). */
+const serverTls = z
+  .strictObject({
+    certificate: filePath.describe('PEM file: the server certificate, then its chain'),
+    key: secretRef.describe("the server certificate's private key, PEM"),
+    client_ca: filePath
+      .optional()
+      .describe(
+        'PEM file of the CAs client certificates are verified against (tls_client_auth); without it none is trusted',
+      ),
+    request_client_certificate: z
+      .boolean()
+      .default(false)
+      .describe('ask callers for a certificate (never required at TLS level: the gateway answers)'),
+  })
+  .optional()
+  .describe('terminate TLS; plain HTTP without it');
+
+/** An HTTP header name as fastify hands it over: a lower-case token (RFC 9110 §5.1). */
+const headerName = z
+  .string()
+  .regex(/^[a-z0-9!#$%&'*+.^_`|~-]+$/, 'a lower-case header name such as x-client-cert');
+
+/** A client certificate forwarded by a TLS-terminating proxy in front of the gateway. */
+const clientCertificateHeader = z
+  .strictObject({
+    name: headerName.describe(
+      "holds the PEM, URL-encoded PEM (nginx $ssl_client_escaped_cert) or Envoy's XFCC Cert=",
+    ),
+    trusted_proxies: z
+      .array(proxyAddress)
+      .min(1)
+      .describe('only connections from these addresses may set it; from others it is ignored'),
+    client_ca: filePath
+      .optional()
+      .describe(
+        "PEM file of issuing CAs to check forwarded certificates; without it the proxy's verification is trusted",
+      ),
+  })
+  .optional()
+  .describe('read client certificates from a header set by trusted proxies');
+
 export const configSchema = z.strictObject({
   server: z
     .strictObject({
@@ -418,6 +478,8 @@ export const configSchema = z.strictObject({
         .positive()
         .default(4096)
         .describe('open client connections; more are closed at once'),
+      tls: serverTls,
+      client_certificate_header: clientCertificateHeader,
     })
     .prefault({}),
   cache: z

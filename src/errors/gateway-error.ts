@@ -14,6 +14,9 @@ export type ErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'token_replayed'
+  | 'client_certificate_required'
+  | 'client_certificate_untrusted'
+  | 'invalid_client_certificate'
   | 'introspection_unavailable'
   | 'single_use_unavailable'
   | 'not_found'
@@ -52,6 +55,12 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   insufficient_scope: { status: 403, oauthError: 'insufficient_scope' },
   // A single-use initial access token presented again: invalid from then on (RFC 6750 §3.1).
   token_replayed: { status: 401, oauthError: 'invalid_token' },
+  // RFC 8705 defines no registration error, and TLS has no HTTP challenge a 401 could carry:
+  // a route that needs a client certificate refuses the request as such (README, Mutual TLS).
+  client_certificate_required: { status: 403, oauthError: 'access_denied' },
+  client_certificate_untrusted: { status: 403, oauthError: 'access_denied' },
+  // The certificate a trusted proxy forwarded cannot be read: the request is malformed.
+  invalid_client_certificate: { status: 400, oauthError: 'invalid_request' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
   misdirected_request: { status: 421, oauthError: 'invalid_request' },
@@ -145,6 +154,32 @@ export function insufficientScope(
       'www-authenticate': `Bearer realm="${BEARER_REALM}", error="insufficient_scope", scope="${scope}"`,
     },
   });
+}
+
+/** The route admits only callers that present a client certificate (RFC 8705 §2). */
+export function clientCertificateRequired(): GatewayError {
+  return new GatewayError(
+    'client_certificate_required',
+    'a client certificate is required to register on this endpoint',
+  );
+}
+
+/** A client certificate not issued by a CA the gateway trusts, where the route needs one. */
+export function clientCertificateUntrusted(detail?: string): GatewayError {
+  return new GatewayError(
+    'client_certificate_untrusted',
+    'the client certificate is not issued by a trusted certificate authority',
+    detail === undefined ? {} : { detail },
+  );
+}
+
+/** The client certificate header a trusted proxy set holds no readable certificate. */
+export function invalidClientCertificate(header: string, detail: string): GatewayError {
+  return new GatewayError(
+    'invalid_client_certificate',
+    `the ${header} header does not hold one PEM certificate`,
+    { detail },
+  );
 }
 
 export function methodNotAllowed(allow: readonly string[]): GatewayError {

@@ -1,6 +1,7 @@
 export * from './access-log.js';
 export * from './audit-log.js';
 export * from './body-deadline.js';
+export * from './client-certificate.js';
 export * from './errors.js';
 export * from './failure-summary.js';
 export * from './health.js';

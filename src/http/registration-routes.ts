@@ -76,7 +76,7 @@ export function registrationRoutes(
           authorization: request.headers.authorization,
           contentType: mediaType(request.headers['content-type']),
           body: request.body,
-          clientCertificate: undefined,
+          clientCertificate: request.clientCertificate(),
           endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
         });
       } catch (error) {

@@ -24,6 +24,11 @@ export interface SiteProxyOptions {
   readonly bodyLimitBytes: number;
   /** The site's Host values. */
   readonly host: RegExp;
+  /**
+   * Request headers the IdP never gets, beside the forwarding ones: the client certificate
+   * header, so no caller can forge one to an IdP that trusts the gateway as its proxy.
+   */
+  readonly dropHeaders?: readonly string[];
 }
 
 /**
@@ -61,6 +66,7 @@ const FORWARDING: ReadonlySet<string> = new Set([
  * and metadata name the public origin), and an IdP that fails gets the gateway's error format.
  */
 export function siteProxy(options: SiteProxyOptions) {
+  const dropped = new Set([...FORWARDING, ...(options.dropHeaders ?? [])]);
   return async (app: FastifyInstance): Promise<void> => {
     // The root scope reads JSON only (json-body.ts); here every body streams through unread.
     app.removeAllContentTypeParsers();
@@ -88,7 +94,7 @@ export function siteProxy(options: SiteProxyOptions) {
       },
       replyOptions: {
         rewriteRequestHeaders: (request, headers) =>
-          forwardedHeaders(request, headers, options.publicProtocol, options.preserveHost),
+          forwardedHeaders(request, headers, options.publicProtocol, options.preserveHost, dropped),
         rewriteHeaders: withoutHopByHop,
         onError: (reply, { error }) => void reply.send(upstreamFailure(error)),
       },
@@ -109,20 +115,22 @@ export interface ForwardedRequest {
  * The request headers as the IdP gets them. `X-Forwarded-For` keeps what trusted proxies said
  * (fastify believed it, so `request.ip` is not the peer) and adds the peer; from anyone else it
  * is replaced, so a caller cannot name its own address to the IdP. `Forwarded` is dropped: the
- * IdP must not read a caller's version of what the `X-Forwarded-*` set here say.
+ * IdP must not read a caller's version of what the `X-Forwarded-*` set here say. `dropped`
+ * (the forwarding headers and any the site adds) never reach the IdP as the caller sent them.
  */
 export function forwardedHeaders(
   request: ForwardedRequest,
   headers: IncomingHttpHeaders,
   publicProtocol: string,
   preserveHost = false,
+  dropped: ReadonlySet<string> = FORWARDING,
 ): IncomingHttpHeaders {
   const peer = request.socket.remoteAddress ?? '';
   const earlier = headers['x-forwarded-for'];
   // One pass into a fresh object: this runs on every proxied request (and `delete` would turn
   // the object into a slow dictionary).
   const forwarded: IncomingHttpHeaders = {};
-  for (const name in headers) if (!FORWARDING.has(name)) forwarded[name] = headers[name];
+  for (const name in headers) if (!dropped.has(name)) forwarded[name] = headers[name];
   forwarded['x-forwarded-for'] =
     request.ip !== peer && typeof earlier === 'string' ? `${earlier}, ${peer}` : peer;
   forwarded['x-forwarded-proto'] = publicProtocol;

@@ -144,3 +144,41 @@ function parseIpv6(text: string): number[] | undefined {
   const words = [...left, ...Array<number>(missing).fill(0), ...right];
   return words.flatMap((word) => [word >> 8, word & 0xff]);
 }
+
+/**
+ * The bytes of an IP address in the forms `classifyAddress` reads: 4 for IPv4 and for an
+ * IPv4-mapped IPv6 address (how a dual-stack socket names an IPv4 peer), 16 for other IPv6;
+ * undefined when `text` is no such address.
+ */
+export function addressBytes(text: string): number[] | undefined {
+  const v4 = parseIpv4(text);
+  if (v4 !== undefined) return v4;
+  const v6 = parseIpv6(text.replace(/%[^%]*$/, ''));
+  if (v6 === undefined) return undefined;
+  return isZero(v6.slice(0, 10)) && v6[10] === 0xff && v6[11] === 0xff ? v6.slice(12) : v6;
+}
+
+/**
+ * Whether an address is one of `entries` (addresses, or CIDR blocks such as `10.0.0.0/8`),
+ * the entries parsed once. An entry that does not parse matches nothing (config checks them).
+ */
+export function addressMatcher(entries: readonly string[]): (address: string) => boolean {
+  const blocks = entries.flatMap((entry): Block[] => {
+    const [address = '', bits] = entry.split('/');
+    const bytes = addressBytes(address);
+    if (bytes === undefined) return [];
+    // An IPv4-mapped block (`::ffff:10.0.0.0/104`) counts its prefix over the IPv4 address.
+    const written = bits === undefined ? bytes.length * 8 : Number(bits);
+    const prefix = bytes.length === 4 && address.includes(':') ? written - 96 : written;
+    return [{ bytes, bits: Math.max(0, prefix), class: 'public' }];
+  });
+  return (address) => {
+    const bytes = addressBytes(address);
+    return (
+      bytes !== undefined &&
+      blocks.some(
+        (candidate) => candidate.bytes.length === bytes.length && inBlock(bytes, candidate),
+      )
+    );
+  };
+}

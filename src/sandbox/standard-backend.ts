@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import Provider, { errors } from 'oidc-provider';
+import Provider, { errors, type ClientAuthMethod } from 'oidc-provider';
 
 export interface StandardBackend {
   /** Where the gateway calls it: its own loopback origin. */
@@ -41,7 +41,22 @@ export interface StandardBackendOptions {
    * as MCP clients send them), each its own resource server; others stay `invalid_target`.
    */
   readonly loopbackResources?: boolean;
+  /**
+   * Register the RFC 8705 methods too (tls_client_auth, self_signed_tls_client_auth), for a
+   * gateway that checks client certificates at registration. Token requests with them fail:
+   * the provider is never handed a certificate.
+   */
+  readonly mtls?: boolean;
 }
+
+const AUTH_METHODS: ClientAuthMethod[] = [
+  'client_secret_basic',
+  'client_secret_post',
+  'client_secret_jwt',
+  'private_key_jwt',
+  'none',
+];
+const MTLS_METHODS: ClientAuthMethod[] = ['tls_client_auth', 'self_signed_tls_client_auth'];
 
 /**
  * A real `oidc-provider` on loopback with dynamic registration behind an initial access token,
@@ -65,6 +80,14 @@ export async function startStandardBackend(
         rotateRegistrationAccessToken: options.rotateRegistrationAccessToken ?? true,
       },
       clientCredentials: { enabled: true },
+      mTLS: {
+        enabled: options.mtls ?? false,
+        tlsClientAuth: true,
+        selfSignedTlsClientAuth: true,
+        getCertificate: () => undefined,
+        certificateAuthorized: () => false,
+        certificateSubjectMatches: () => false,
+      },
       devInteractions: { enabled: options.devInteractions ?? false },
       resourceIndicators: {
         enabled: options.loopbackResources ?? false,
@@ -75,6 +98,7 @@ export async function startStandardBackend(
       },
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
+    clientAuthMethods: [...AUTH_METHODS, ...(options.mtls ? MTLS_METHODS : [])],
   });
   if (options.issuer !== undefined) provider.proxy = true;
   server.on('request', provider.callback());
@@ -88,13 +112,7 @@ export async function startStandardBackend(
     capabilities: {
       grant_types: ['authorization_code', 'refresh_token', 'client_credentials'],
       response_types: ['code', 'none'],
-      token_endpoint_auth_methods: [
-        'client_secret_basic',
-        'client_secret_post',
-        'client_secret_jwt',
-        'private_key_jwt',
-        'none',
-      ],
+      token_endpoint_auth_methods: [...AUTH_METHODS, ...(options.mtls ? MTLS_METHODS : [])],
       scopes: ['openid', 'offline_access'],
     },
     clientCount: () => clients,

@@ -7,6 +7,7 @@ import { loadGateway } from '../../src/assemble.js';
 import { BUNDLED_MAPPINGS } from '../../src/config/load.js';
 import { FileError } from '../../src/lib/yaml-source.js';
 import { randomKey } from '../support/gateway.js';
+import { createTestPki } from '../support/certificates.js';
 
 const KEY = randomKey();
 const ENV = { RAT_KEY: KEY, IAT: 'initial-token' };
@@ -663,6 +664,104 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       problems(VALID.replace('mapping: rfc7591', 'mapping: ./m.yaml'), ENV, { 'm.yaml': mapping }),
     ).toStrictEqual([
       'FILE:6:5: backends.idp.parameters: mapping rfc7591 needs parameter realm: the realm clients live in',
+    ]);
+  });
+});
+
+describe('mutual TLS settings', () => {
+  const pki = createTestPki();
+  const files = {
+    'tls/server.pem': pki.server.cert,
+    'tls/server.key': pki.server.key,
+    'tls/clients.pem': pki.ca.cert,
+    'not-pem.txt': 'hello',
+  };
+  const TLS = `  tls:
+    certificate: tls/server.pem
+    key: { file: tls/server.key }
+    client_ca: tls/clients.pem
+    request_client_certificate: true
+`;
+  const HEADER = `  client_certificate_header:
+    name: x-client-cert
+    trusted_proxies: [10.0.0.0/8, "::1"]
+`;
+  const withServer = (lines: string, registration = '{ open: true }') =>
+    VALID.replace('server: { public_url: https://dcr.example/ }\n', '')
+      .replace('registration: { open: true }', `registration: ${registration}`)
+      .concat(`server:\n  public_url: https://dcr.example/\n${lines}`);
+  const load = (text: string) => loadGateway(write(text, files), ENV).config;
+
+  it('reads the TLS files relative to the config; checks certificates wherever they can arrive', () => {
+    const config = load(withServer(TLS));
+    expect(config.server.tls).toStrictEqual({
+      certificate: pki.server.cert,
+      // As every file secret: without its final line break.
+      key: pki.server.key.replace(/\n$/, ''),
+      clientCa: pki.ca.cert,
+      requestClientCertificate: true,
+    });
+    expect(config.server.clientCertificateHeader).toBeUndefined();
+    expect(config.routes[0]!.access).toStrictEqual({ clientCertificate: { required: false } });
+  });
+
+  it('resolves the header source, and a route that requires a certificate', () => {
+    const config = load(
+      withServer(HEADER, '{ open: true, client_certificate: { required: true } }'),
+    );
+    expect(config.server.tls).toBeUndefined();
+    expect(config.server.clientCertificateHeader).toStrictEqual({
+      name: 'x-client-cert',
+      trustedProxies: ['10.0.0.0/8', '::1'],
+      clientCa: undefined,
+    });
+    expect(config.routes[0]!.access).toStrictEqual({ clientCertificate: { required: true } });
+  });
+
+  it('leaves routes unchanged where no certificate can arrive', () => {
+    const config = load(
+      withServer(
+        TLS.replace('request_client_certificate: true', 'request_client_certificate: false'),
+      ),
+    );
+    expect(config.routes[0]!.access).toStrictEqual({});
+  });
+
+  it('refuses a required certificate no source can deliver', () => {
+    expect(
+      problems(
+        withServer('', '{ open: true, client_certificate: { required: true } }'),
+        ENV,
+        files,
+      ),
+    ).toStrictEqual([
+      'FILE:13:65: routes.apps.registration.client_certificate.required: no certificate can arrive: set server.tls.request_client_certificate or server.client_certificate_header',
+    ]);
+  });
+
+  it('refuses unreadable or non-PEM files and a key that is none, never quoting the key', () => {
+    const text = withServer(
+      TLS.replace('tls/server.pem', 'missing.pem')
+        .replace('tls/server.key', 'tls/clients.pem')
+        .replace('tls/clients.pem\n', 'not-pem.txt\n'),
+    );
+    expect(problems(text, ENV, files)).toStrictEqual([
+      'FILE:18:10: server.tls.key: is not a PEM private key',
+      'FILE:17:18: server.tls.certificate: missing.pem cannot be read (ENOENT)',
+      'FILE:19:16: server.tls.client_ca: not-pem.txt holds no PEM certificates, or one that does not parse',
+    ]);
+  });
+
+  it('refuses a header name that is not lower case, bad proxy addresses, unknown members', () => {
+    const text = withServer(
+      HEADER.replace('x-client-cert', 'X-Client-Cert')
+        .replace('"::1"', 'proxy.example')
+        .concat('    verify: true\n'),
+    );
+    expect(problems(text, ENV, files)).toStrictEqual([
+      'FILE:17:11: server.client_certificate_header.name: a lower-case header name such as x-client-cert',
+      'FILE:18:35: server.client_certificate_header.trusted_proxies.1: expected an IP address or a CIDR block such as 10.0.0.0/8',
+      'FILE:19:5: server.client_certificate_header: Unrecognized key: "verify"',
     ]);
   });
 });

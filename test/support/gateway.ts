@@ -162,8 +162,12 @@ export async function compensationCount(
 }
 
 /** Builds the app from a config file, captures its logs, listens on a real port. */
-export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
-  return listenGateway(loadGateway(fixture.file, fixture.env));
+export function startGateway(
+  fixture: ConfigFixture,
+  /** What checks readiness: one trusting the gateway's certificate when it speaks HTTPS. */
+  readyFetch: typeof fetch = fetch,
+): Promise<TestGateway> {
+  return listenGateway(loadGateway(fixture.file, fixture.env), testLookup, readyFetch);
 }
 
 /**
@@ -174,6 +178,7 @@ export function startGateway(fixture: ConfigFixture): Promise<TestGateway> {
 export async function listenGateway(
   gateway: Gateway,
   lookup: HostLookup = testLookup,
+  readyFetch: typeof fetch = fetch,
 ): Promise<TestGateway> {
   const [logs, sink] = lineSink();
   const [audit, auditSink] = lineSink();
@@ -186,7 +191,7 @@ export async function listenGateway(
   let metricsUrl = url;
   try {
     if (app.metricsApp) metricsUrl = await app.metricsApp.listen({ host: '127.0.0.1', port: 0 });
-    await untilReady(url);
+    await untilReady(url, readyFetch);
   } catch (error) {
     await app.close();
     throw error;
@@ -206,9 +211,9 @@ function lineSink(): [string[], Writable] {
   return [lines, sink];
 }
 
-async function untilReady(url: string): Promise<void> {
+async function untilReady(url: string, readyFetch: typeof fetch): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt++) {
-    const ready = await fetch(`${url}/readyz`);
+    const ready = await readyFetch(`${url}/readyz`);
     if (ready.ok && ((await ready.json()) as { cache?: string }).cache === 'ok') return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -265,15 +270,23 @@ export function expectGatewayError(
 export async function call(
   method: string,
   url: string,
-  options: { token?: string; body?: unknown; raw?: string; contentType?: string } = {},
+  options: {
+    token?: string;
+    body?: unknown;
+    raw?: string;
+    contentType?: string;
+    headers?: Record<string, string>;
+    /** Another fetch, e.g. one presenting a client certificate. */
+    fetch?: typeof fetch;
+  } = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read wire JSON freely
 ): Promise<{ status: number; headers: Headers; body: any; text: string }> {
-  const headers: Record<string, string> = {};
+  const headers: Record<string, string> = { ...options.headers };
   if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined = options.raw;
   if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
-  const response = await fetch(url, { method, headers, body });
+  const response = await (options.fetch ?? fetch)(url, { method, headers, body });
   const text = await response.text();
   let parsed: unknown;
   try {
@@ -314,6 +327,8 @@ export async function startStandardSetup(
     extra?: Record<string, unknown>;
     /** The route's `outbound_urls` section. */
     outboundUrls?: unknown;
+    /** Checks readiness: one trusting the gateway's certificate when it speaks HTTPS. */
+    readyFetch?: typeof fetch;
   } = {},
 ): Promise<StandardSetup> {
   const backend = await startStandardBackend();
@@ -335,7 +350,7 @@ export async function startStandardSetup(
     ...(options.extra === undefined ? {} : { extra: options.extra }),
   });
   const fixture = { ...configured, env: { ...configured.env, ...options.env } };
-  const gateway = await startGateway(fixture);
+  const gateway = await startGateway(fixture, options.readyFetch);
   return {
     backend,
     gateway,
