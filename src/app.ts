@@ -109,7 +109,15 @@ export async function buildApp(
       connectTimeoutMs: section.connectTimeoutMs,
       requestTimeoutMs: section.requestTimeoutMs,
       maxResponseBytes: section.maxResponseBytes,
+      retry: section.retry,
+      breaker: section.breaker,
       observe: metrics.observeBackend,
+      countRetry: metrics.countRetry,
+      onBreakerChange: (backend, state) => {
+        metrics.setBreakerState(backend, state);
+        const log = state === 'open' ? logger.warn : logger.info;
+        log.call(logger, { backend, breaker: state }, `circuit breaker ${state}`);
+      },
     }),
   );
   const backends = new Map<string, Backend>(
@@ -172,7 +180,11 @@ export async function buildApp(
     app.metricsApp = await metricsListener(logger, metrics.routes(config.metrics.token));
     app.addHook('onClose', () => app.metricsApp!.close());
   }
-  await app.register(healthRoutes(cache));
+  await app.register(
+    healthRoutes(cache, () =>
+      Object.fromEntries(clients.map((client) => [client.id, client.breakerState()])),
+    ),
+  );
   await app.register(openApiRoute(openApiOf(config)));
   const publicBaseOf = publicBase(config.server.publicUrl, config.server.trustedHosts);
   const lookup = boundedLookup(options.lookup ?? systemLookup, MAX_PENDING_LOOKUPS);

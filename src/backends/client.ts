@@ -12,7 +12,9 @@ import {
   type AdminCredentials,
   type AdminScheme,
 } from './admin-auth.js';
+import { createBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
+import { withRetries, type RetrySettings } from './retry.js';
 
 export interface BackendOptions {
   readonly id: string;
@@ -23,14 +25,24 @@ export interface BackendOptions {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Idempotent calls tried again after transient failures; undefined: never. */
+  readonly retry?: RetrySettings | undefined;
+  /** The backend's circuit breaker; undefined: none. */
+  readonly breaker?: BreakerSettings | undefined;
   /** Called after every vendor answer (status 0: no answer), e.g. for metrics. */
   readonly observe?: (backend: string, call: string, status: number, seconds: number) => void;
+  /** Called on each retry of a call. */
+  readonly countRetry?: (backend: string, call: string) => void;
+  /** Called when the breaker changes state. */
+  readonly onBreakerChange?: (backend: string, state: BreakerState) => void;
 }
 
 /** The only code that talks to a vendor: one connection pool per backend. */
 export interface BackendClient {
   readonly id: string;
   send(request: VendorRequest): Promise<VendorResponse>;
+  /** The circuit breaker's state (`closed` without one). */
+  breakerState(): BreakerState;
   close(): Promise<void>;
 }
 
@@ -39,6 +51,8 @@ export interface BackendClient {
  * so undici never queues one where its wait would escape the deadline.
  */
 const POOL_CONNECTIONS = 64;
+
+const NO_RETRIES: RetrySettings = { retries: 0, baseDelayMs: 0 };
 
 /** Where a call stood when its deadline passed, for the private detail. */
 type Phase = 'admin token' | 'queued for a connection' | 'vendor exchange';
@@ -61,6 +75,12 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     bodyTimeout: 0,
   });
   const slots = createSlots(POOL_CONNECTIONS);
+  const breaker =
+    options.breaker === undefined
+      ? undefined
+      : createBreaker(options.id, options.breaker, (state) =>
+          options.onBreakerChange?.(options.id, state),
+        );
   const refused = refusesToken(options.adminScheme);
   const basePath = options.baseUrl.pathname.replace(/\/$/, '');
   /** One request and its whole body, in a slot, ended by `signal`. */
@@ -117,9 +137,10 @@ export function createBackendClient(options: BackendOptions): BackendClient {
   return {
     id: options.id,
     async send(request) {
+      breaker?.admit();
       let phase: Phase = 'admin token';
       try {
-        return await withDeadline(options.requestTimeoutMs, async (signal) => {
+        const response = await withDeadline(options.requestTimeoutMs, async (signal) => {
           const path = requestPath(request, options.baseUrl, basePath);
           const headers: Record<string, string> = {
             ...request.headers,
@@ -137,13 +158,26 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             headers['content-type'] = 'application/json';
             body = JSON.stringify(request.body);
           }
-          const send = () => {
-            phase = 'queued for a connection';
-            const outgoing = { call: request.call, method: request.method, path, headers, body };
-            return exchange(outgoing, signal, () => {
-              phase = 'vendor exchange';
-            });
-          };
+          const send = () =>
+            withRetries(
+              request.method,
+              options.retry ?? NO_RETRIES,
+              signal,
+              () => {
+                phase = 'queued for a connection';
+                const outgoing = {
+                  call: request.call,
+                  method: request.method,
+                  path,
+                  headers,
+                  body,
+                };
+                return exchange(outgoing, signal, () => {
+                  phase = 'vendor exchange';
+                });
+              },
+              () => options.countRetry?.(options.id, request.call),
+            );
           const response = await send();
           // An admin token the vendor no longer takes (revoked, rotated keys): once more with a
           // fresh one, within the same deadline.
@@ -154,10 +188,18 @@ export function createBackendClient(options: BackendOptions): BackendClient {
           headers.authorization = (await authorize(signal))!;
           return send();
         });
+        breaker?.record(response.status >= 500);
+        return response;
       } catch (error) {
-        throw toBackendError(error, `backend ${options.id} call ${request.call} (${phase})`);
+        const failure = toBackendError(
+          error,
+          `backend ${options.id} call ${request.call} (${phase})`,
+        );
+        breaker?.record(failure.status >= 500);
+        throw failure;
       }
     },
+    breakerState: () => breaker?.state() ?? 'closed',
     close: () => pool.close(),
   };
 }

@@ -4,13 +4,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JSONWebKeySet } from 'jose';
 import type { AccessSettings, KeySource, TokenKey } from '../auth/index.js';
-import type { AdminCredentials } from '../backends/index.js';
+import type { AdminCredentials, BreakerSettings, RetrySettings } from '../backends/index.js';
 import type { RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { LimitWindow, RouteLimits } from '../http/index.js';
 import { sha256 } from '../lib/crypto.js';
 import { parsePattern, type OutboundPolicyOptions } from '../lib/outbound-url.js';
 import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml-source.js';
 import {
+  backendSchema,
   configSchema,
   type BackendSection,
   type ConfigFile,
@@ -45,6 +46,8 @@ export interface ResolvedBackend {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
+  readonly retry: RetrySettings;
+  readonly breaker: BreakerSettings | undefined;
   readonly capabilities: CapabilityNarrowing | undefined;
 }
 
@@ -641,7 +644,27 @@ class Resolver {
       connectTimeoutMs: section.timeouts.connect_ms,
       requestTimeoutMs: section.timeouts.request_ms,
       maxResponseBytes: section.max_response_bytes,
+      ...resilience(section),
       capabilities: section.capabilities,
     };
   }
 }
+
+/** A backend's retries and circuit breaker, as written or by default (also the sandbox's). */
+export function resilience(
+  section: Pick<BackendSection, 'retries' | 'circuit_breaker'> = BACKEND_DEFAULTS,
+): Pick<ResolvedBackend, 'retry' | 'breaker'> {
+  const breaker = section.circuit_breaker;
+  return {
+    retry: { retries: section.retries.max, baseDelayMs: section.retries.base_delay_ms },
+    breaker:
+      breaker === false
+        ? undefined
+        : { failureThreshold: breaker.failure_threshold, openMs: breaker.open_seconds * 1000 },
+  };
+}
+
+const BACKEND_DEFAULTS = {
+  retries: backendSchema.shape.retries.parse(undefined),
+  circuit_breaker: backendSchema.shape.circuit_breaker.parse(undefined),
+};

@@ -47,7 +47,7 @@ const TRUSTED_HOST =
   /^([a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])(:(\d{1,5}|\*))?$/i;
 const url = z.url({ protocol: /^https?$/, error: 'an absolute http(s) URL' });
 
-const backend = z.strictObject({
+export const backendSchema = z.strictObject({
   mapping: z
     .string()
     .min(1)
@@ -74,6 +74,42 @@ const backend = z.strictObject({
     .prefault({})
     .describe('a vendor call past these bounds answers 504'),
   max_response_bytes: z.number().int().positive().default(1_048_576),
+  retries: z
+    .strictObject({
+      max: z.number().int().min(0).max(5).default(2).describe('tries after the first'),
+      base_delay_ms: z
+        .number()
+        .int()
+        .min(1)
+        .max(5_000)
+        .default(50)
+        .describe('retry n waits a random delay below base_delay_ms * 2^n'),
+    })
+    .prefault({})
+    .describe(
+      'GET, PUT and DELETE vendor calls tried again after a refused, reset or dropped connection or a 502/503/504, within request_ms; a create (POST) never',
+    ),
+  circuit_breaker: z
+    .union([
+      z.strictObject({
+        failure_threshold: z
+          .number()
+          .int()
+          .min(1)
+          .default(5)
+          .describe('consecutive failed calls (no answer, timeout, 5xx) that open it'),
+        open_seconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(3_600)
+          .default(10)
+          .describe('calls fail at once with 503 for this long, then one probe may try'),
+      }),
+      z.literal(false),
+    ])
+    .default({ failure_threshold: 5, open_seconds: 10 })
+    .describe('fail fast while the backend is down; false: off'),
   capabilities: z
     .strictObject({
       grant_types: z.array(z.string()).optional(),
@@ -87,7 +123,7 @@ const backend = z.strictObject({
     .optional()
     .describe("narrows the mapping's capabilities to what this instance allows"),
 });
-export type BackendSection = z.infer<typeof backend>;
+export type BackendSection = z.infer<typeof backendSchema>;
 
 /** At most `max` in a fixed window; `false` turns the limit off. */
 const limitWindow = (what: string) =>
@@ -514,7 +550,9 @@ export const configSchema = z.strictObject({
       .describe('the first key encrypts; every key decrypts'),
     ttl_seconds: z.number().int().positive().optional(),
   }),
-  backends: z.record(id, backend).refine((b) => Object.keys(b).length > 0, 'at least one backend'),
+  backends: z
+    .record(id, backendSchema)
+    .refine((b) => Object.keys(b).length > 0, 'at least one backend'),
   routes: z.record(id, route).refine((r) => Object.keys(r).length > 0, 'at least one route'),
   sites: z
     .record(id, site)

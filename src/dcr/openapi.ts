@@ -135,7 +135,8 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
   };
   paths['/readyz'] = {
     get: {
-      summary: 'Readiness: serving, with the cache ok or degraded (requests then bypass it)',
+      summary:
+        'Readiness: serving, degraded while the cache is unreachable (bypassed) or a breaker is open',
       operationId: 'readyz',
       responses: {
         '200': {
@@ -144,10 +145,15 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
             'application/json': {
               schema: {
                 type: 'object',
-                required: ['status', 'cache'],
+                required: ['status', 'cache', 'backends'],
                 properties: {
                   status: { enum: ['ready', 'degraded'] },
                   cache: { enum: ['ok', 'unreachable'] },
+                  backends: {
+                    type: 'object',
+                    description: "each backend's circuit breaker",
+                    additionalProperties: { enum: ['closed', 'open', 'half_open'] },
+                  },
                 },
               },
             },

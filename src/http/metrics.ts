@@ -21,7 +21,14 @@ export interface Metrics {
   countCompensation(backend: string, outcome: 'removed' | 'failed'): void;
   /** Counts one request let through because its rate-limit store failed. */
   countRateLimitError(route: string, limit: string): void;
+  /** Counts one retry of a vendor call. */
+  countRetry(backend: string, call: string): void;
+  /** Records a backend's circuit breaker state. */
+  setBreakerState(backend: string, state: 'closed' | 'open' | 'half_open'): void;
 }
+
+/** `dcrgw_backend_circuit_state` values. */
+const BREAKER_VALUES = { closed: 0, open: 1, half_open: 2 } as const;
 
 const BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -67,7 +74,21 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     labelNames: ['route', 'limit'],
     registers: [registry],
   });
+  const retries = new Counter({
+    name: 'dcrgw_backend_retries_total',
+    help: 'Idempotent vendor calls tried again after a transient failure, by backend and call',
+    labelNames: ['backend', 'call'],
+    registers: [registry],
+  });
+  const breakers = new Gauge({
+    name: 'dcrgw_backend_circuit_state',
+    help: 'Circuit breaker of each backend: 0 closed, 1 open (failing fast), 2 half-open (probing)',
+    labelNames: ['backend'],
+    registers: [registry],
+  });
   return {
+    countRetry: (backend, call) => retries.inc({ backend, call }),
+    setBreakerState: (backend, state) => breakers.set({ backend }, BREAKER_VALUES[state]),
     countRateLimitError: (route, limit) => rateLimitErrors.inc({ route, limit }),
     countCompensation: (backend, outcome) => compensations.inc({ backend, outcome }),
     observeBackend: (backend, call, status, seconds) =>

@@ -6,6 +6,7 @@ import {
   applyEnv,
   BUNDLED_MAPPINGS,
   OPEN_METRICS,
+  resilience,
   serverSettings,
   type Env,
   type GatewayConfig,
@@ -41,6 +42,7 @@ const SANDBOX_BACKEND = {
   connectTimeoutMs: 2_000,
   requestTimeoutMs: 10_000,
   maxResponseBytes: 1_048_576,
+  ...resilience(),
 } as const;
 
 /**

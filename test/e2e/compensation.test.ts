@@ -11,6 +11,7 @@ import {
   startGateway,
   TEST_SERVER,
   writeConfigFile,
+  NO_RESILIENCE,
   type TestGateway,
 } from '../support/gateway.js';
 
@@ -128,6 +129,7 @@ beforeAll(async () => {
         parameters: { setupId: 's1' },
         admin: { username: 'admin', password: { env: 'NEVIS_PASSWORD' } },
         timeouts: { connect_ms: 1000, request_ms: 400 },
+        ...NO_RESILIENCE,
       },
     },
     routes: {

@@ -37,6 +37,7 @@ it('serves create, read, update and delete while Redis is down, and reports it o
   expect((await call('GET', `${gateway.url}/readyz`)).body).toStrictEqual({
     status: 'ready',
     cache: 'ok',
+    backends: { std: 'closed' },
   });
   const created = (
     await call('POST', `${gateway.url}/idp/register`, {
@@ -51,7 +52,11 @@ it('serves create, read, update and delete while Redis is down, and reports it o
   // Still ready: every request is served. Degraded shows in the body and the metric.
   const ready = await call('GET', `${gateway.url}/readyz`);
   expect(ready.status).toBe(200);
-  expect(ready.body).toStrictEqual({ status: 'degraded', cache: 'unreachable' });
+  expect(ready.body).toStrictEqual({
+    status: 'degraded',
+    cache: 'unreachable',
+    backends: { std: 'closed' },
+  });
   expect((await call('GET', `${gateway.url}/metrics`)).text).toMatch(/^dcrgw_cache_up 0$/m);
 
   const another = await call('POST', `${gateway.url}/idp/register`, {

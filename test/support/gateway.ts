@@ -59,6 +59,13 @@ export const NO_LIMITS: RouteLimitSettings = Object.freeze({
   management_rate_limit: false,
 });
 
+/**
+ * Backend sections of test configs: suites that make backends fail on purpose count each vendor
+ * call and expect each failure's own answer, so no retries and no breaker unless a test turns
+ * them on (test/e2e/resilience.test.ts).
+ */
+export const NO_RESILIENCE = Object.freeze({ retries: { max: 0 }, circuit_breaker: false });
+
 /** What a config needs of a standard backend: where it is and what it registers. */
 export type StandardBackendAddress = Pick<
   StandardBackend,
@@ -98,6 +105,7 @@ export function standardConfig(options: {
           parameters: { registration_path: '/reg' },
           admin: { token: { env: variable } },
           capabilities: backend.capabilities,
+          ...NO_RESILIENCE,
           ...options.backendSection,
         },
       ];
