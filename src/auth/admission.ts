@@ -45,6 +45,8 @@ export type InboundCheck = (request: InboundRequest, admission: Admission) => Pr
 /** How a route admits registrations: its checks, in order; none for an open route. */
 export interface RegistrationAccess {
   readonly checks: readonly InboundCheck[];
+  /** The route reads `application/jwt` registration bodies (signed requests). */
+  readonly signedRequests?: true;
 }
 
 export const OPEN_ACCESS: RegistrationAccess = Object.freeze({ checks: Object.freeze([]) });

@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'invalid_token'
   | 'insufficient_scope'
   | 'token_replayed'
+  | 'request_replayed'
   | 'introspection_unavailable'
   | 'single_use_unavailable'
   | 'not_found'
@@ -50,6 +51,8 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   insufficient_scope: { status: 403, oauthError: 'insufficient_scope' },
   // A single-use initial access token presented again: invalid from then on (RFC 6750 §3.1).
   token_replayed: { status: 401, oauthError: 'invalid_token' },
+  // A signed registration request (its jti) presented again: a request, not a token, is at fault.
+  request_replayed: { status: 400, oauthError: 'invalid_request' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
   misdirected_request: { status: 421, oauthError: 'invalid_request' },

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from '../errors/index.js';
+import { COMPACT_JWS } from '../lib/compact-jose.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -24,6 +25,31 @@ export function installJsonBody(app: FastifyInstance): void {
       done(invalidRequest('the request body must be application/json'), undefined);
     else done(null, undefined);
   });
+}
+
+/**
+ * On a route that accepts signed registration requests: an `application/jwt` body, read within
+ * the body limit like JSON, as its compact JWS text (inbound authentication verifies it). Only
+ * a registration (POST) may be signed; an update stays JSON.
+ */
+export function installSignedRequestBody(app: FastifyInstance): void {
+  app.addContentTypeParser('application/jwt', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, parseSignedRequestBody(request.method, body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/** A compact JWS in ASCII, surrounding line breaks and spaces aside; empty is no body. */
+export function parseSignedRequestBody(method: string, bytes: Buffer): string | undefined {
+  if (method !== 'POST') throw invalidRequest('the request body must be application/json');
+  if (bytes.length === 0) return undefined;
+  const text = bytes.toString('latin1').replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  if (!COMPACT_JWS.test(text))
+    throw invalidRequest('an application/jwt body must be a compact JWS');
+  return text;
 }
 
 /**
