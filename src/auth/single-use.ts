@@ -11,12 +11,15 @@ export interface SingleUse {
 /** What is used once: where its uses are kept in Redis, and how a second use is refused. */
 export interface SingleUseKind {
   readonly keyPrefix: string;
+  /** What cannot be accepted while uses cannot be recorded (the 503's description). */
+  readonly what: string;
   readonly replayed: () => GatewayError;
 }
 
 /** Single-use initial access tokens: a second use is an invalid token (RFC 6750 §3.1). */
 export const INITIAL_ACCESS_TOKEN_USES: SingleUseKind = Object.freeze({
   keyPrefix: 'dcrgw:iat-used:',
+  what: 'single-use tokens',
   replayed: () =>
     new GatewayError('token_replayed', 'the access token is invalid', {
       detail: 'single-use initial access token used before',
@@ -27,6 +30,7 @@ export const INITIAL_ACCESS_TOKEN_USES: SingleUseKind = Object.freeze({
 /** Signed registration requests, by `jti`: a second use is an invalid request. */
 export const SIGNED_REQUEST_USES: SingleUseKind = Object.freeze({
   keyPrefix: 'dcrgw:request-used:',
+  what: 'signed requests',
   replayed: () => new GatewayError('request_replayed', 'the signed request was used before (jti)'),
 });
 
@@ -48,7 +52,7 @@ export function redisSingleUse(
 ): SingleUse {
   return {
     async consume(useId, expiresAt) {
-      if (redis === undefined) throw unavailable('no Redis is configured (cache.redis_url)');
+      if (redis === undefined) throw unavailable(kind, 'no Redis is configured (cache.redis_url)');
       const nowSeconds = Math.floor(now() / 1000);
       const ttl =
         expiresAt === undefined
@@ -62,15 +66,15 @@ export function redisSingleUse(
       try {
         set = await redis.set(key, '1', 'EX', ttl, 'NX');
       } catch (error) {
-        throw unavailable(`Redis: ${(error as Error).message}`, error);
+        throw unavailable(kind, `Redis: ${(error as Error).message}`, error);
       }
       if (set !== 'OK') throw kind.replayed();
     },
   };
 }
 
-const unavailable = (detail: string, cause?: unknown) =>
-  new GatewayError('single_use_unavailable', 'single-use tokens cannot be accepted now', {
+const unavailable = (kind: SingleUseKind, detail: string, cause?: unknown) =>
+  new GatewayError('single_use_unavailable', `${kind.what} cannot be accepted now`, {
     detail,
     ...(cause === undefined ? {} : { cause }),
   });

@@ -188,6 +188,7 @@ export function joseReason(error: unknown): string {
   if (error instanceof errors.JWSSignatureVerificationFailed)
     return 'the signature does not verify';
   if (error instanceof errors.JWKSNoMatchingKey) return 'no key matches its kid and alg';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'its alg is not accepted';
   return error instanceof errors.JOSEError ? error.code : 'it cannot be read';
 }
 

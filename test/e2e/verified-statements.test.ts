@@ -142,6 +142,16 @@ describe('a verified software statement', () => {
     expect((await registerWith(statement)).body.error).toBe('invalid_redirect_uri');
   });
 
+  it('is read from JSON only here: a signed request (application/jwt) is refused as before', async () => {
+    const jws = await publisher.sign('ES256', claims());
+    expectGatewayError(
+      await call('POST', setup.register, { raw: jws, contentType: 'application/jwt' }),
+      400,
+      'invalid_request',
+      'the request body must be application/json',
+    );
+  });
+
   it('is optional on this route: a body without one registers as open', async () => {
     const response = await call('POST', setup.register, { body: BODY });
     expect(response.status).toBe(201);
