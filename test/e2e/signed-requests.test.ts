@@ -15,6 +15,7 @@ import {
   writeConfigFile,
 } from '../support/gateway.js';
 import { REDIS_URL } from '../support/redis.js';
+import { mutatedJws } from '../support/statements.js';
 import { nowSeconds, startTestIssuer, type TestIssuer } from '../support/token-issuer.js';
 
 /**
@@ -210,29 +211,16 @@ describe('a signed registration request', () => {
   });
 
   it('any change to a segment of a good request is refused, never a 500', async () => {
-    const segments = (await signedRequest()).split('.');
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 2 }),
-        fc.nat(),
-        fc.constantFrom(...alphabet),
-        async (index, at, replacement) => {
-          const segment = segments[index]!;
-          const position = at % (segment.length - 1);
-          if (segment[position] === replacement) return;
-          const changed = segments.map((part, i) =>
-            i === index ? part.slice(0, position) + replacement + part.slice(position + 1) : part,
-          );
-          const response = await send(changed.join('.'));
-          expect(response.status).toBe(400);
-          expect([
-            'invalid_request',
-            'invalid_software_statement',
-            'unapproved_software_statement',
-          ]).toContain(response.body.error);
-        },
-      ),
+      fc.asyncProperty(mutatedJws(await signedRequest()), async ({ text }) => {
+        const response = await send(text);
+        expect(response.status).toBe(400);
+        expect([
+          'invalid_request',
+          'invalid_software_statement',
+          'unapproved_software_statement',
+        ]).toContain(response.body.error);
+      }),
       { numRuns: 60 },
     );
   });

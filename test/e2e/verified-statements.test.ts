@@ -9,7 +9,7 @@ import {
   type CallResult,
   type StandardSetup,
 } from '../support/gateway.js';
-import { encryptJwt, hmacJwt, unsignedJwt } from '../support/statements.js';
+import { encryptJwt, hmacJwt, mutatedJws, unsignedJwt } from '../support/statements.js';
 import {
   ISSUER_ALGORITHMS,
   nowSeconds,
@@ -255,31 +255,17 @@ describe('a refused software statement', () => {
 
   it('any change to a segment of a good statement is refused, never a 500', async () => {
     const statement = await publisher.sign('ES256', claims());
-    const segments = statement.split('.');
-    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
     await fc.assert(
-      fc.asyncProperty(
-        fc.integer({ min: 0, max: 2 }),
-        fc.nat(),
-        fc.constantFrom(...alphabet),
-        async (index, at, replacement) => {
-          const segment = segments[index]!;
-          // The last character of a segment may carry padding bits only: changes stay inside.
-          const position = at % (segment.length - 1);
-          if (segment[position] === replacement) return;
-          const changed = segments.map((part, i) =>
-            i === index ? part.slice(0, position) + replacement + part.slice(position + 1) : part,
-          );
-          const response = await registerWith(changed.join('.'));
-          expect(response.status).toBe(400);
-          // A changed payload may name another issuer, which is then not approved.
-          expect(
-            index === 1
-              ? ['invalid_software_statement', 'unapproved_software_statement']
-              : ['invalid_software_statement'],
-          ).toContain(response.body.error);
-        },
-      ),
+      fc.asyncProperty(mutatedJws(statement), async ({ segment, text }) => {
+        const response = await registerWith(text);
+        expect(response.status).toBe(400);
+        // A changed payload may name another issuer, which is then not approved.
+        expect(
+          segment === 1
+            ? ['invalid_software_statement', 'unapproved_software_statement']
+            : ['invalid_software_statement'],
+        ).toContain(response.body.error);
+      }),
       { numRuns: 60 },
     );
   });
