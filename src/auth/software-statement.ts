@@ -1,3 +1,5 @@
+import { invalidRequest } from '../errors/index.js';
+import { depthOf, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 import type { Admission, InboundCheck, VerifiedStatement } from './admission.js';
 import type { Principal } from './principal.js';
 import { invalidStatement, type StatementVerifier } from './statement-verifier.js';
@@ -39,6 +41,9 @@ export function admitStatement(
 ): Admission {
   const body: Record<string, unknown> = { ...members, ...statement.claims };
   for (const claim of [...JWT_CLAIMS, 'software_statement']) delete body[claim];
+  // Claims bypass the JSON body's depth bound; deep nesting must not reach recursive code either.
+  if (depthOf(body) > MAX_JSON_DEPTH)
+    throw invalidRequest(`the registration claims nest deeper than ${MAX_JSON_DEPTH} levels`);
   const softwareId = statement.claims.software_id;
   return {
     ...admission,

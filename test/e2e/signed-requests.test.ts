@@ -165,13 +165,17 @@ describe('a signed registration request', () => {
     );
   });
 
-  it('is refused when issued by another software, too old, too long valid or without jti', async () => {
+  it('is refused when issued by another software, too old, too long valid, without jti or nested deep', async () => {
     const cases: Array<[JWTPayload, string]> = [
       [{ iss: 'other-app' }, 'the signed request is invalid: its iss claim is not accepted'],
       [{ iat: nowSeconds() - 600 }, 'the signed request is invalid: it is too old'],
       [{ exp: nowSeconds() - 60 }, 'the signed request is invalid: it has expired'],
       [{ exp: nowSeconds() + 3600 }, 'the signed request is valid for longer than 300s'],
       [{ jti: undefined }, 'the signed request is invalid: the jti claim is missing'],
+      [
+        { contacts: JSON.parse('['.repeat(40) + ']'.repeat(40)) as unknown },
+        'the registration claims nest deeper than 16 levels',
+      ],
     ];
     for (const [claims, description] of cases)
       expectRefused(await send(await signedRequest(claims)), description);
