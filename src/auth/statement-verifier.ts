@@ -56,6 +56,9 @@ const KEY_MANAGEMENT_ALGORITHMS = [
   'ECDH-ES+A256KW',
 ];
 
+/** What an algorithm name looks like: only such a name is repeated in a refusal. */
+const ALG_NAME = /^[A-Za-z0-9+_-]{1,20}$/;
+
 /**
  * A statement verifier: at most MAX_SOFTWARE_STATEMENT_LENGTH characters, a compact JWS (or a
  * JWE decrypted with the route's key, around one), its `iss` a configured publisher (else
@@ -96,7 +99,9 @@ export function createStatementVerifier(
         { detail: `software statement iss ${JSON.stringify(iss.slice(0, 200))}` },
       );
     if (!publisher.algorithms.includes(alg))
-      throw invalidStatement(`software_statement alg ${alg} is not accepted for its issuer`);
+      throw invalidStatement(
+        `software_statement alg ${ALG_NAME.test(alg) ? alg : '(unnamed)'} is not accepted for its issuer`,
+      );
     let claims: JWTPayload;
     try {
       const options = {

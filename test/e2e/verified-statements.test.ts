@@ -33,6 +33,8 @@ let attacker: TestIssuer;
 let setup: StandardSetup;
 let encryptionKey: CryptoKey;
 let otherEncryptionKey: CryptoKey;
+/** The private part of the route's decryption key, which must never be logged. */
+let decryptionKeyD: string;
 
 const claims = (extra: JWTPayload = {}): JWTPayload => ({
   iss: PUBLISHER,
@@ -51,6 +53,8 @@ beforeAll(async () => {
   encryptionKey = decryption.publicKey;
   otherEncryptionKey = other.publicKey;
   [publisher, attacker] = await Promise.all([startTestIssuer(), startTestIssuer()]);
+  const privateJwk = await exportJWK(decryption.privateKey);
+  decryptionKeyD = privateJwk.d!;
   setup = await startStandardSetup({
     registration: {
       open: true,
@@ -76,7 +80,7 @@ beforeAll(async () => {
     },
     env: {
       PUBLISHER_SECRET: SECRET,
-      STATEMENT_KEY: JSON.stringify(await exportJWK(decryption.privateKey)),
+      STATEMENT_KEY: JSON.stringify(privateJwk),
     },
     outboundUrls: { allow_loopback: true },
   });
@@ -156,6 +160,17 @@ describe('a verified software statement', () => {
     const response = await call('POST', setup.register, { body: BODY });
     expect(response.status).toBe(201);
     expect(response.body).not.toHaveProperty('software_statement');
+  });
+});
+
+describe('the logs', () => {
+  it('never hold the publisher secret, the decryption key or a statement', async () => {
+    const statement = await hmacJwt(claims({ iss: HMAC_PUBLISHER }), SECRET);
+    expect((await registerWith(statement)).status).toBe(201);
+    const logs = setup.gateway.logs.join('\n');
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain(decryptionKeyD);
+    expect(logs).not.toContain(statement.split('.')[2]);
   });
 });
 
