@@ -7,7 +7,10 @@ import { initialAccessToken, staticTokens } from './initial-access.js';
 import { introspectionAccess, type IntrospectionSettings } from './introspection.js';
 import { jwtAccess, type JwtAccessSettings } from './jwt-access.js';
 import { createKeySet, type KeySource } from './key-set.js';
-import { redisSingleUse } from './single-use.js';
+import { signedRequestCheck, type SignedRequestSettings } from './signed-request.js';
+import { redisSingleUse, SIGNED_REQUEST_USES } from './single-use.js';
+import { softwareStatementCheck } from './software-statement.js';
+import { createStatementVerifier, type SoftwareStatementSettings } from './statement-verifier.js';
 import type { TokenMode } from './token-mode.js';
 
 /**
@@ -27,6 +30,10 @@ export interface AccessSettings {
   readonly fieldScopes?: FieldScopes;
   /** Client certificates are checked (bound to the metadata), and perhaps required. */
   readonly clientCertificate?: ClientCertificateSettings;
+  /** Software statements the gateway verifies, and the publishers it trusts. */
+  readonly softwareStatement?: SoftwareStatementSettings;
+  /** Registration requests as a JWS (`application/jwt`); needs `softwareStatement`. */
+  readonly signedRequests?: SignedRequestSettings;
 }
 
 export const OPEN_SETTINGS: AccessSettings = Object.freeze({});
@@ -45,7 +52,10 @@ export interface AccessDeps {
   readonly redis: Redis | undefined;
 }
 
-/** The checks a route's settings call for, in the order they run. */
+/**
+ * The checks a route's settings call for, in the order they run: the initial access token,
+ * then a signed request (which verifies the statement it carries), then a body's statement.
+ */
 export function createAccess(settings: AccessSettings, deps: AccessDeps): RegistrationAccess {
   const checks: InboundCheck[] = [];
   const modes: TokenMode[] = [];
@@ -68,7 +78,26 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
   // After the token: a token principal stays the caller's name, the certificate joins it.
   if (settings.clientCertificate !== undefined)
     checks.push(clientCertificateCheck(settings.clientCertificate));
+  const statements = settings.softwareStatement;
+  if (statements !== undefined) {
+    const verifyStatement = createStatementVerifier(statements, deps);
+    if (settings.signedRequests !== undefined)
+      checks.push(
+        signedRequestCheck(settings.signedRequests, {
+          verifyStatement,
+          singleUse: redisSingleUse(deps.redis, SIGNED_REQUEST_USES),
+          outbound: deps.outbound,
+        }),
+      );
+    checks.push(softwareStatementCheck(verifyStatement, { required: statements.required }));
+  }
+  // Last: gated members may come from a statement's claims too.
   const { fieldScopes } = settings;
   if (fieldScopes !== undefined) checks.push(fieldGates(fieldScopes));
-  return checks.length === 0 ? OPEN_ACCESS : { checks, ...(fieldScopes && { fieldScopes }) };
+  if (checks.length === 0) return OPEN_ACCESS;
+  return {
+    checks,
+    ...(fieldScopes && { fieldScopes }),
+    ...(settings.signedRequests === undefined ? {} : { signedRequests: true }),
+  };
 }

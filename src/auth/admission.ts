@@ -54,6 +54,8 @@ export interface RegistrationAccess {
   readonly checks: readonly InboundCheck[];
   /** Members only callers granted a scope may set (member → scope); updates keep them as set. */
   readonly fieldScopes?: FieldScopes;
+  /** The route reads `application/jwt` registration bodies (signed requests). */
+  readonly signedRequests?: true;
 }
 
 export const OPEN_ACCESS: RegistrationAccess = Object.freeze({ checks: Object.freeze([]) });

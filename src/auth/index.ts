@@ -11,5 +11,8 @@ export * from './jwt-access.js';
 export * from './key-set.js';
 export * from './principal.js';
 export * from './registration-token.js';
+export * from './signed-request.js';
 export * from './single-use.js';
+export * from './software-statement.js';
+export * from './statement-verifier.js';
 export * from './token-mode.js';

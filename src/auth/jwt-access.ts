@@ -1,5 +1,6 @@
 import { errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
 import { GatewayError } from '../errors/index.js';
+import { COMPACT_JWS } from '../lib/compact-jose.js';
 import { sha256 } from '../lib/crypto.js';
 import type { AsymmetricJwsAlgorithm } from '../lib/jws-algorithms.js';
 import { requireScope, scopesOf, type TokenMode } from './token-mode.js';
@@ -12,9 +13,6 @@ export interface JwtAccessSettings {
   readonly clockSkewSeconds: number;
   readonly requiredScope?: string;
 }
-
-/** A compact JWS: three base64url parts. Anything else is left to the other modes. */
-const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 /**
  * A JWT initial access token verified with jose against the issuer's key set: signature by a

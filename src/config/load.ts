@@ -2,8 +2,14 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { JSONWebKeySet } from 'jose';
-import type { AccessSettings, KeySource, TokenKey } from '../auth/index.js';
+import type { JWK, JSONWebKeySet } from 'jose';
+import type {
+  AccessSettings,
+  KeySource,
+  SoftwareStatementSettings,
+  StatementPublisher,
+  TokenKey,
+} from '../auth/index.js';
 import type { AdminCredentials, BreakerSettings, RetrySettings } from '../backends/index.js';
 import type { RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { LimitWindow, RouteLimits } from '../http/index.js';
@@ -248,6 +254,7 @@ export const OPEN_ROUTE_LIMITS: RouteLimits = Object.freeze({
 });
 
 type RouteSection = ConfigFile['routes'][string];
+type StatementSection = NonNullable<RouteSection['registration']['software_statement']>;
 
 /** A route's limits: each as written, its default where not written, none where `false`. */
 function routeLimits(route: RouteSection): RouteLimits {
@@ -589,7 +596,67 @@ class Resolver {
       ...((certificate !== undefined || receivesCertificates) && {
         clientCertificate: { required: certificate?.required ?? false },
       }),
+      ...(registration.software_statement && {
+        softwareStatement: this.softwareStatement(
+          [...path, 'software_statement'],
+          registration.software_statement,
+        ),
+      }),
+      ...(registration.signed_requests && {
+        signedRequests: {
+          required: registration.signed_requests.required,
+          algorithms: registration.signed_requests.algorithms,
+          maxAgeSeconds: registration.signed_requests.max_age_seconds,
+          clockSkewSeconds: registration.signed_requests.clock_skew_seconds,
+        },
+      }),
     };
+  }
+
+  /** Statement publishers with their secrets read and key sets resolved; the decryption key parsed. */
+  private softwareStatement(
+    path: (string | number)[],
+    section: StatementSection,
+  ): SoftwareStatementSettings {
+    const publishers = section.publishers.map((publisher, index): StatementPublisher => {
+      const at = [...path, 'publishers', index];
+      return {
+        issuer: publisher.issuer,
+        key: publisher.secret
+          ? {
+              kind: 'secret',
+              secret: Buffer.from(this.secret([...at, 'secret'], publisher.secret)),
+            }
+          : { kind: 'keys', keys: this.keySource([...at, 'jwks'], publisher.jwks!) },
+        algorithms: publisher.algorithms,
+        requiredClaims: publisher.required_claims,
+        clockSkewSeconds: publisher.clock_skew_seconds,
+      };
+    });
+    const decryptionKey =
+      section.decryption_key &&
+      this.privateJwk([...path, 'decryption_key'], section.decryption_key);
+    return {
+      publishers,
+      required: section.required,
+      ...(decryptionKey === undefined ? {} : { decryptionKey }),
+    };
+  }
+
+  /** A private JWK (JSON) from a secret: RSA, EC or OKP, with its private part `d`. */
+  private privateJwk(path: (string | number)[], ref: SecretRef): JWK | undefined {
+    const text = this.secret(path, ref);
+    if (text === '') return undefined; // unreadable: reported already
+    let jwk: unknown;
+    try {
+      jwk = JSON.parse(text);
+    } catch {
+      jwk = undefined;
+    }
+    const { kty, d } = (jwk ?? {}) as { kty?: unknown; d?: unknown };
+    if (['RSA', 'EC', 'OKP'].includes(kty as string) && typeof d === 'string') return jwk as JWK;
+    this.problem(path, 'expected a private JWK as JSON (kty RSA, EC or OKP, with d)');
+    return undefined;
   }
 
   private outboundUrls(id: string, section: OutboundUrlsSection): OutboundUrlSettings {

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { ASYMMETRIC_JWS_ALGORITHMS } from '../lib/jws-algorithms.js';
+import { ASYMMETRIC_JWS_ALGORITHMS, HMAC_JWS_ALGORITHMS } from '../lib/jws-algorithms.js';
 
 /** Secrets come from the environment or a file, never from the config text itself. */
 export const secretRef = z.union(
@@ -172,6 +172,80 @@ const clientCertificate = z
   .optional()
   .describe('client certificates (server.tls or server.client_certificate_header)');
 
+/**
+ * A software statement publisher the route trusts (RFC 7591 §2.3): its `iss`, and either its
+ * public keys (asymmetric algorithms) or a shared secret (HMAC), never both, so a public key
+ * can never be used as an HMAC secret.
+ */
+const statementPublisher = z
+  .strictObject({
+    issuer: z.string().min(1).describe('the iss of the statements this publisher signs'),
+    jwks: jwksSource.optional().describe("the publisher's public keys (asymmetric algorithms)"),
+    secret: secretRef.optional().describe('a shared secret (HS256, HS384, HS512)'),
+    algorithms: z
+      .array(z.enum([...ASYMMETRIC_JWS_ALGORITHMS, ...HMAC_JWS_ALGORITHMS]))
+      .min(1)
+      .describe('JWS algorithms accepted (none is never accepted)'),
+    required_claims: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('claims every statement must carry, e.g. software_id'),
+    clock_skew_seconds: skewSeconds,
+  })
+  .refine((publisher) => (publisher.jwks === undefined) !== (publisher.secret === undefined), {
+    error: 'expected jwks or secret, not both',
+  })
+  .refine(
+    (publisher) =>
+      publisher.algorithms.every(
+        (alg) => (publisher.secret !== undefined) === alg.startsWith('HS'),
+      ),
+    {
+      error: 'HS256/384/512 go with a secret, asymmetric algorithms with jwks; not mixed',
+      path: ['algorithms'],
+    },
+  );
+
+const softwareStatement = z
+  .strictObject({
+    publishers: z
+      .array(statementPublisher)
+      .min(1)
+      .refine(
+        (publishers) => new Set(publishers.map((p) => p.issuer)).size === publishers.length,
+        'each issuer once',
+      ),
+    required: z
+      .boolean()
+      .default(false)
+      .describe('a registration without a software_statement is refused'),
+    decryption_key: secretRef
+      .optional()
+      .describe('a private JWK (JSON) that decrypts JWE statements; without it only JWS'),
+  })
+  .describe('software statements verified by the gateway; their claims win over the body');
+
+const signedRequests = z
+  .strictObject({
+    required: z
+      .boolean()
+      .default(false)
+      .describe('a plain JSON registration is refused; only application/jwt'),
+    algorithms: z
+      .array(z.enum(ASYMMETRIC_JWS_ALGORITHMS))
+      .min(1)
+      .describe("JWS algorithms of the request (signed with a key of the statement's JWKS)"),
+    max_age_seconds: z
+      .number()
+      .int()
+      .positive()
+      .max(3600)
+      .default(300)
+      .describe('how old (iat) a request may be, and how long (exp) it may be valid'),
+    clock_skew_seconds: skewSeconds,
+  })
+  .describe('registration requests as a JWS (Content-Type: application/jwt) carrying a statement');
+
 /** The members that admit a registration by initial access token. */
 const TOKEN_MODES = ['initial_access_tokens', 'initial_access_jwt', 'introspection'] as const;
 
@@ -245,6 +319,8 @@ const registration = z
         'members only tokens granting a scope may set (member: scope; logo_uri covers logo_uri#fr); 403 insufficient_scope otherwise, and an update may not change them',
       ),
     client_certificate: clientCertificate,
+    software_statement: softwareStatement.optional(),
+    signed_requests: signedRequests.optional(),
   })
   .refine(
     (section) =>
@@ -258,6 +334,10 @@ const registration = z
   })
   .refine((section) => section.field_scopes === undefined || section.open !== true, {
     error: 'field_scopes are granted by initial access tokens; an open route has none',
+  })
+  .refine((section) => !section.signed_requests || section.software_statement, {
+    error: "signed_requests need software_statement publishers (the key is the statement's)",
+    path: ['signed_requests'],
   });
 
 /** `app.example`, `*.app.example` (names below it) or an IP address, checked again at start. */

@@ -1,4 +1,7 @@
 import { GatewayError } from '../errors/index.js';
+import { COMPACT_JOSE, MAX_SOFTWARE_STATEMENT_LENGTH } from '../lib/compact-jose.js';
+
+export { MAX_SOFTWARE_STATEMENT_LENGTH } from '../lib/compact-jose.js';
 
 /**
  * What a route does with a `software_statement` (RFC 7591 §2.3): `ignore` it, as a server
@@ -6,12 +9,6 @@ import { GatewayError } from '../errors/index.js';
  * untouched. Verification by the gateway belongs to inbound authentication.
  */
 export type SoftwareStatementMode = 'ignore' | 'pass_through';
-
-/** Longest statement passed on: a signed JWT of a few claims and a key set fits many times. */
-export const MAX_SOFTWARE_STATEMENT_LENGTH = 32_768;
-
-/** Compact JWS (three segments) or JWE (five), base64url each (RFC 7515 §7.1, RFC 7516 §7.1). */
-const COMPACT = /^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]*){2}((\.[A-Za-z0-9_-]*){2})?$/;
 
 /**
  * The statement of a registration body on a pass-through route, checked for shape only: a
@@ -22,7 +19,7 @@ export function readSoftwareStatement(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !Object.hasOwn(body, 'software_statement'))
     return undefined;
   const statement = (body as { software_statement: unknown }).software_statement;
-  if (typeof statement !== 'string' || !COMPACT.test(statement))
+  if (typeof statement !== 'string' || !COMPACT_JOSE.test(statement))
     throw invalidStatement('software_statement must be a signed JWT');
   if (statement.length > MAX_SOFTWARE_STATEMENT_LENGTH)
     throw invalidStatement(

@@ -17,6 +17,7 @@ export type ErrorCode =
   | 'client_certificate_required'
   | 'client_certificate_untrusted'
   | 'invalid_client_certificate'
+  | 'request_replayed'
   | 'introspection_unavailable'
   | 'single_use_unavailable'
   | 'not_found'
@@ -61,6 +62,8 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   client_certificate_untrusted: { status: 403, oauthError: 'access_denied' },
   // The certificate a trusted proxy forwarded cannot be read: the request is malformed.
   invalid_client_certificate: { status: 400, oauthError: 'invalid_request' },
+  // A signed registration request (its jti) presented again: a request, not a token, is at fault.
+  request_replayed: { status: 400, oauthError: 'invalid_request' },
   not_found: { status: 404, oauthError: 'not_found' },
   method_not_allowed: { status: 405, oauthError: 'invalid_request' },
   misdirected_request: { status: 421, oauthError: 'invalid_request' },

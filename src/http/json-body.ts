@@ -1,6 +1,10 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from '../errors/index.js';
+import { COMPACT_JWS } from '../lib/compact-jose.js';
+import { depthOf, MAX_JSON_DEPTH } from '../lib/json-depth.js';
+
+export { depthOf, MAX_JSON_DEPTH } from '../lib/json-depth.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
@@ -24,6 +28,31 @@ export function installJsonBody(app: FastifyInstance): void {
       done(invalidRequest('the request body must be application/json'), undefined);
     else done(null, undefined);
   });
+}
+
+/**
+ * On a route that accepts signed registration requests: an `application/jwt` body, read within
+ * the body limit like JSON, as its compact JWS text (inbound authentication verifies it). Only
+ * a registration (POST) may be signed; an update stays JSON.
+ */
+export function installSignedRequestBody(app: FastifyInstance): void {
+  app.addContentTypeParser('application/jwt', { parseAs: 'buffer' }, (request, body, done) => {
+    try {
+      done(null, parseSignedRequestBody(request.method, body as Buffer));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+}
+
+/** A compact JWS in ASCII, surrounding line breaks and spaces aside; empty is no body. */
+export function parseSignedRequestBody(method: string, bytes: Buffer): string | undefined {
+  if (method !== 'POST') throw invalidRequest('the request body must be application/json');
+  if (bytes.length === 0) return undefined;
+  const text = bytes.toString('latin1').replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, '');
+  if (!COMPACT_JWS.test(text))
+    throw invalidRequest('an application/jwt body must be a compact JWS');
+  return text;
 }
 
 /**
@@ -52,25 +81,4 @@ export function parseJsonBody(bytes: Buffer): unknown {
 export function hasBody(headers: IncomingHttpHeaders): boolean {
   const length = headers['content-length'];
   return headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
-}
-
-/**
- * No registration needs more than a few levels (a `jwks` key is three deep); a body nested
- * thousands deep would later overflow recursive code such as `JSON.stringify` on the way to
- * the vendor.
- */
-export const MAX_JSON_DEPTH = 16;
-
-/** Nesting depth of a parsed JSON value (a scalar is 0), walked without recursion. */
-export function depthOf(value: unknown): number {
-  let deepest = 0;
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth + 1);
-    if (deepest > MAX_JSON_DEPTH) return deepest;
-    for (const child of Object.values(node)) stack.push([child, depth + 1]);
-  }
-  return deepest;
 }

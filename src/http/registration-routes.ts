@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { methodNotAllowed } from '../errors/index.js';
+import { installSignedRequestBody } from './json-body.js';
 import type { LimitHook, RouteLimiters } from './rate-limit.js';
 import {
   admit,
@@ -49,6 +50,7 @@ export function registrationRoutes(
         done();
       },
     });
+    if (route.access.signedRequests) installSignedRequestBody(app);
     // Before the body is read: a request for a host this gateway does not serve goes no further.
     app.addHook('onRequest', async (request) => {
       request.publicBase = publicBaseOf(request);

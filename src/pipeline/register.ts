@@ -8,6 +8,7 @@ import {
   issueToken,
   normalize,
   parseMetadata,
+  passedOn,
   softwareStatement,
   withStatement,
 } from './steps.js';
@@ -34,8 +35,12 @@ export async function register(
   const backend = route.backend;
   if (call.audit) call.audit.backend = backend.id;
   const checked = applyRoutePolicy(route, backend, parseMetadata(admission.body));
-  const statement = softwareStatement(route, admission.body);
-  const metadata = withStatement(await checkOutboundUrls(route, checked), statement);
+  // A statement the gateway verified is echoed whatever the route passes on (RFC 7591 §3.2.1).
+  const statement = admission.statement?.raw ?? softwareStatement(route, admission.body);
+  const metadata = withStatement(
+    await checkOutboundUrls(route, checked),
+    passedOn(route, statement),
+  );
   if (wantsDryRun(call)) {
     const run = await backend.adapter.dryRun('create', { metadata });
     return { status: 200, body: dryRunAnswer(backend, run) };

@@ -57,6 +57,12 @@ export const softwareStatement = (
 ): string | undefined =>
   route.softwareStatements === 'pass_through' ? readSoftwareStatement(body) : undefined;
 
+/** The statement sent to the IdP: only where the route passes statements on (its mapping sends them). */
+export const passedOn = (
+  route: Pick<Route, 'softwareStatements'>,
+  statement: string | undefined,
+): string | undefined => (route.softwareStatements === 'pass_through' ? statement : undefined);
+
 /** Metadata, or an answer, with the statement beside it as received (RFC 7591 §3.2.1). */
 export const withStatement = <T extends Metadata>(value: T, statement: string | undefined): T =>
   statement === undefined ? value : { ...value, software_statement: statement };

@@ -4,6 +4,7 @@ import {
   admit,
   initialAccessToken,
   OPEN_ACCESS,
+  softwareStatementCheck,
   staticTokens,
   type InboundCheck,
   type InboundRequest,
@@ -64,5 +65,62 @@ describe('staticTokens', () => {
       status: 401,
     });
     await expect(admit(access, request())).rejects.toMatchObject({ status: 401 });
+  });
+});
+
+describe('softwareStatementCheck', () => {
+  const digest = createHash('sha256').update('t0ken').digest();
+  const verified = (raw: string) =>
+    Promise.resolve({
+      raw,
+      claims: { iss: 'https://pub.example', software_id: 'app-1', client_name: 'B', exp: 1 },
+    });
+  const withStatement = (authorization?: string): InboundRequest => ({
+    ...request(authorization),
+    body: { client_name: 'A', software_statement: 'a.b.c', redirect_uris: ['https://a/cb'] },
+  });
+
+  it('merges the claims over the body, its JWT claims and the statement left out', async () => {
+    const admitted = await admit(
+      { checks: [softwareStatementCheck(verified, { required: false })] },
+      withStatement(),
+    );
+    expect(admitted).toStrictEqual({
+      principal: {
+        kind: 'software_statement',
+        key: 'software:app-1',
+        scopes: [],
+        softwareId: 'app-1',
+      },
+      body: { client_name: 'B', software_id: 'app-1', redirect_uris: ['https://a/cb'] },
+      statement: await verified('a.b.c'),
+    });
+  });
+
+  it("keeps an initial access token's principal, the software_id beside it", async () => {
+    const checks = [
+      initialAccessToken({ modes: [staticTokens([digest])] }),
+      softwareStatementCheck(verified, { required: true }),
+    ];
+    const admitted = await admit({ checks }, withStatement('Bearer t0ken'));
+    expect(admitted.principal).toStrictEqual({
+      kind: 'initial_access_token',
+      key: `iat:${digest.toString('hex').slice(0, 16)}`,
+      scopes: [],
+      softwareId: 'app-1',
+    });
+  });
+
+  it('without a statement: the body as it is, or refused where one is required', async () => {
+    const check = (required: boolean) => ({
+      checks: [softwareStatementCheck(verified, { required })],
+    });
+    await expect(admit(check(false), request())).resolves.toMatchObject({
+      body: { redirect_uris: ['https://app.example/cb'] },
+    });
+    await expect(admit(check(true), request())).rejects.toMatchObject({
+      code: 'invalid_software_statement',
+      description: 'a software statement is required',
+    });
   });
 });

@@ -536,6 +536,109 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
     ).toContain('one scope token');
   });
 
+  it('software statement publishers, decryption key and signed requests resolved', () => {
+    const jwk = { kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA', d: 'AA' };
+    const text = VALID.replace(
+      'registration: { open: true }',
+      `registration:
+      open: true
+      software_statement:
+        publishers:
+          - { issuer: https://pub.example, jwks: { uri: 'https://pub.example/jwks' }, algorithms: [ES256, PS256], required_claims: [software_id] }
+          - { issuer: https://hmac.example, secret: { env: IAT }, algorithms: [HS256], clock_skew_seconds: 5 }
+        required: true
+        decryption_key: { env: STATEMENT_KEY }
+      signed_requests: { algorithms: [PS256, ES256], max_age_seconds: 120 }`,
+    );
+    const env = { ...ENV, STATEMENT_KEY: JSON.stringify(jwk) };
+    expect(loadGateway(write(text), env).config.routes[0]!.access).toStrictEqual({
+      softwareStatement: {
+        publishers: [
+          {
+            issuer: 'https://pub.example',
+            key: { kind: 'keys', keys: { kind: 'uri', uri: 'https://pub.example/jwks' } },
+            algorithms: ['ES256', 'PS256'],
+            requiredClaims: ['software_id'],
+            clockSkewSeconds: 60,
+          },
+          {
+            issuer: 'https://hmac.example',
+            key: { kind: 'secret', secret: Buffer.from('initial-token') },
+            algorithms: ['HS256'],
+            requiredClaims: [],
+            clockSkewSeconds: 5,
+          },
+        ],
+        required: true,
+        decryptionKey: jwk,
+      },
+      signedRequests: {
+        required: false,
+        algorithms: ['PS256', 'ES256'],
+        maxAgeSeconds: 120,
+        clockSkewSeconds: 60,
+      },
+    });
+  });
+
+  it('refuses statement publishers that mix keys and algorithms, and signed requests without them', () => {
+    const route = (registration: string) =>
+      VALID.replace(
+        'registration: { open: true }',
+        `registration: { open: true, ${registration} }`,
+      );
+    const publisher = (members: string) =>
+      `software_statement: { publishers: [{ issuer: https://pub.example, ${members} }] }`;
+    const jwks = "jwks: { uri: 'https://pub.example/jwks' }";
+    const cases: Array<[string, string]> = [
+      [
+        publisher(`${jwks}, algorithms: [HS256]`),
+        'routes.apps.registration.software_statement.publishers.0.algorithms: HS256/384/512 go with a secret, asymmetric algorithms with jwks; not mixed',
+      ],
+      [
+        publisher('secret: { env: IAT }, algorithms: [RS256]'),
+        'routes.apps.registration.software_statement.publishers.0.algorithms: HS256/384/512 go with a secret, asymmetric algorithms with jwks; not mixed',
+      ],
+      [
+        publisher(`${jwks}, secret: { env: IAT }, algorithms: [ES256]`),
+        'routes.apps.registration.software_statement.publishers.0: expected jwks or secret, not both',
+      ],
+      [
+        publisher('algorithms: [ES256]'),
+        'routes.apps.registration.software_statement.publishers.0: expected jwks or secret, not both',
+      ],
+      [
+        publisher(`${jwks}, algorithms: [none]`),
+        'routes.apps.registration.software_statement.publishers.0.algorithms.0',
+      ],
+      [
+        'signed_requests: { algorithms: [ES256] }',
+        "routes.apps.registration.signed_requests: signed_requests need software_statement publishers (the key is the statement's)",
+      ],
+      [
+        `${publisher(`${jwks}, algorithms: [ES256]`)}, signed_requests: { algorithms: [HS256] }`,
+        'routes.apps.registration.signed_requests.algorithms.0',
+      ],
+      [
+        `software_statement: { publishers: [{ issuer: a, ${jwks}, algorithms: [ES256] }, { issuer: a, ${jwks}, algorithms: [ES256] }] }`,
+        'routes.apps.registration.software_statement.publishers: each issuer once',
+      ],
+    ];
+    for (const [registration, problem] of cases)
+      expect(problems(route(registration)).join('\n'), registration).toContain(problem);
+  });
+
+  it('refuses a decryption key that is not a private JWK, naming its path', () => {
+    const text = VALID.replace(
+      'registration: { open: true }',
+      `registration: { open: true, software_statement: { publishers: [{ issuer: i, secret: { env: IAT }, algorithms: [HS256] }], decryption_key: { env: STATEMENT_KEY } } }`,
+    );
+    for (const key of ['not json', JSON.stringify({ kty: 'EC', crv: 'P-256', x: 'AA', y: 'AA' })])
+      expect(problems(text, { ...ENV, STATEMENT_KEY: key })).toStrictEqual([
+        'FILE:13:143: routes.apps.registration.software_statement.decryption_key: expected a private JWK as JSON (kty RSA, EC or OKP, with d)',
+      ]);
+  });
+
   it('an environment variable set to the empty string', () => {
     expect(problems(VALID, { ...ENV, IAT: '' })).toStrictEqual([
       'FILE:8:21: backends.idp.admin.token: environment variable IAT is not set',

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installErrorHandling, installJsonBody } from '../../src/http/index.js';
-import { depthOf, MAX_JSON_DEPTH } from '../../src/http/json-body.js';
+import { depthOf, MAX_JSON_DEPTH, parseSignedRequestBody } from '../../src/http/json-body.js';
 
 /** JSON bodies are bounded in depth when parsed, so no deep body reaches recursive code. */
 const reference = (value: unknown): number =>
@@ -89,5 +89,40 @@ describe('the JSON body parser', () => {
     const response = await post(`{"jwks":${nested(MAX_JSON_DEPTH - 1)}}`);
     expect(response.statusCode).toBe(200);
     expect(response.json()).toStrictEqual({ depth: MAX_JSON_DEPTH });
+  });
+});
+
+describe('parseSignedRequestBody', () => {
+  const jws = 'eyJhbGciOiJFUzI1NiJ9.eyJhIjoxfQ.c2ln';
+
+  it('reads a compact JWS, surrounding line breaks aside; empty is no body', () => {
+    expect(parseSignedRequestBody('POST', Buffer.from(jws))).toBe(jws);
+    expect(parseSignedRequestBody('POST', Buffer.from(`\r\n ${jws}\n`))).toBe(jws);
+    expect(parseSignedRequestBody('POST', Buffer.alloc(0))).toBeUndefined();
+  });
+
+  it('refuses anything else, and any method but POST, with invalid_request', () => {
+    const refusal = (method: string, bytes: Buffer) => {
+      try {
+        parseSignedRequestBody(method, bytes);
+      } catch (error) {
+        return (error as { code: string; description: string }).description;
+      }
+      return 'accepted';
+    };
+    expect(refusal('PUT', Buffer.from(jws))).toBe('the request body must be application/json');
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 1, maxLength: 200 }), (bytes) => {
+        const text = Buffer.from(bytes).toString('latin1').trim();
+        if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/.test(text)) return;
+        expect(refusal('POST', Buffer.from(bytes))).toBe(
+          'an application/jwt body must be a compact JWS',
+        );
+      }),
+    );
+    for (const text of [`${jws}\u00a0`, `${jws}.x.y`, `${jws.replace('.', '..')}`, '\u00e9.a.b'])
+      expect(refusal('POST', Buffer.from(text, 'utf8')), text).toBe(
+        'an application/jwt body must be a compact JWS',
+      );
   });
 });

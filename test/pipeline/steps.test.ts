@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { maskRequest, MASK } from '../../src/pipeline/dry-run.js';
+import { passedOn } from '../../src/pipeline/steps.js';
 
 describe('maskRequest', () => {
   const SECRET_KEYS = [
@@ -65,5 +66,13 @@ describe('maskRequest', () => {
     expect(
       maskRequest({ call: 'c', method: 'POST', path: '/', auth: 'none', body }).body,
     ).toStrictEqual(body);
+  });
+});
+
+describe('passedOn', () => {
+  it('sends a statement to the IdP only on pass-through routes, verified or not', () => {
+    expect(passedOn({ softwareStatements: 'pass_through' }, 'a.b.c')).toBe('a.b.c');
+    expect(passedOn({ softwareStatements: 'ignore' }, 'a.b.c')).toBeUndefined();
+    expect(passedOn({ softwareStatements: 'pass_through' }, undefined)).toBeUndefined();
   });
 });
