@@ -145,6 +145,7 @@ export async function buildApp(
     tokens: createRegistrationTokens(config.tokens.keys, config.tokens.ttlSeconds),
     cache: sealCache(cache, primaryKey!.key),
     readCacheTtlSeconds: config.cache.readTtlSeconds,
+    countCacheRead: metrics.countCacheRead,
   };
 
   const { timeouts } = config.server;

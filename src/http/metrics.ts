@@ -21,6 +21,8 @@ export interface Metrics {
   countCompensation(backend: string, outcome: 'removed' | 'failed'): void;
   /** Counts one request let through because its rate-limit store failed. */
   countRateLimitError(route: string, limit: string): void;
+  /** Counts one cached RFC 7592 read: a hit, or a miss that went to the vendor. */
+  countCacheRead(backend: string, hit: boolean): void;
   /** Counts one retry of a vendor call. */
   countRetry(backend: string, call: string): void;
   /** Records a backend's circuit breaker state. */
@@ -86,7 +88,21 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     labelNames: ['backend'],
     registers: [registry],
   });
+  const cacheReads = new Counter({
+    name: 'dcrgw_cache_reads_total',
+    help: 'RFC 7592 reads on routes with a read cache, by backend and result (hit, miss)',
+    labelNames: ['backend', 'result'],
+    registers: [registry],
+  });
+  const registrations = new Counter({
+    name: 'dcrgw_registration_requests_total',
+    help: 'RFC 7591/7592 requests by route, operation, status class and error code ("" on success)',
+    labelNames: ['route', 'operation', 'status_class', 'error'],
+    registers: [registry],
+  });
+  const registrationSeries = new Map<string, Counter.Internal>();
   return {
+    countCacheRead: (backend, hit) => cacheReads.inc({ backend, result: hit ? 'hit' : 'miss' }),
     countRetry: (backend, call) => retries.inc({ backend, call }),
     setBreakerState: (backend, state) => breakers.set({ backend }, BREAKER_VALUES[state]),
     countRateLimitError: (route, limit) => rateLimitErrors.inc({ route, limit }),
@@ -107,6 +123,22 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
           bound.set(key, series);
         }
         series.observe(reply.elapsedTime / 1000);
+        const { operation } = request.routeOptions.config;
+        if (operation !== undefined) {
+          const labels = {
+            route: operation.route,
+            operation: operation.name,
+            status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+            error: request.failure?.code ?? '',
+          };
+          const id = `${labels.route} ${labels.operation} ${labels.status_class} ${labels.error}`;
+          let counter = registrationSeries.get(id);
+          if (counter === undefined) {
+            counter = registrations.labels(labels);
+            registrationSeries.set(id, counter);
+          }
+          counter.inc();
+        }
         done();
       });
     },
@@ -127,6 +159,10 @@ function checkToken(authorization: string | undefined, token: string): void {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The RFC 7591/7592 operation a registration route serves, for its request counter. */
+    operation?: { readonly route: string; readonly name: string };
+  }
   interface FastifyInstance {
     /** Serves `/metrics` when it has a listener of its own; the caller listens and closes it. */
     metricsApp: FastifyInstance | undefined;

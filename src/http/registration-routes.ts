@@ -41,6 +41,7 @@ export function registrationRoutes(
     app.decorateRequest('admission', undefined);
     app.decorateRequest('auditFacts', undefined);
     const audited = (operation: AuditOperation) => ({
+      config: { operation: { route: route.id, name: operation } },
       onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
         request.auditFacts = {};
         done();

@@ -36,6 +36,8 @@ export interface PipelineDeps {
   readonly cache: SealedCache;
   /** How long an RFC 7592 read stays cached; 0: reads always go to the vendor. */
   readonly readCacheTtlSeconds: number;
+  /** Hears of each cached read tried: answered from the cache (hit) or from the vendor. */
+  readonly countCacheRead?: (backend: string, hit: boolean) => void;
 }
 
 /** One management or registration call as the HTTP layer hands it over. */

@@ -65,8 +65,9 @@ async function current(deps: PipelineDeps, managed: Managed): Promise<Current> {
   const key = cacheKey(managed);
   const cached = (await deps.cache.get(key)) as
     { digest?: string; client?: ClientInformation } | undefined;
-  if (cached?.digest === grantDigest(grant) && cached.client !== undefined)
-    return { client: cached.client, managed };
+  const hit = cached?.digest === grantDigest(grant) && cached.client !== undefined;
+  deps.countCacheRead?.(backend.id, hit);
+  if (hit) return { client: cached.client!, managed };
   const fresh = follow(deps, managed, await read());
   await deps.cache.set(
     key,

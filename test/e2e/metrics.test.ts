@@ -36,6 +36,32 @@ it('counts requests by route pattern and vendor calls by mapping call', async ()
   expect(metrics.text).not.toContain(created.body.client_id); // no per-client label cardinality
 });
 
+it('counts registration requests by route, operation, status class and error code', async () => {
+  const before = (await call('GET', `${setup.gateway.url}/metrics`)).text;
+  const count = (text: string, labels: string) =>
+    Number(
+      new RegExp(`^dcrgw_registration_requests_total\\{${labels}\\} (\\d+)$`, 'm').exec(
+        text,
+      )?.[1] ?? 0,
+    );
+  const created = await call('POST', setup.register, {
+    body: { redirect_uris: ['https://app.example/cb'] },
+  });
+  await call('POST', setup.register, { body: { redirect_uris: ['https://app.example/cb#f'] } });
+  await call('GET', created.body.registration_client_uri, { token: 'garbage' });
+  await call('DELETE', created.body.registration_client_uri, {
+    token: created.body.registration_access_token,
+  });
+  const after = (await call('GET', `${setup.gateway.url}/metrics`)).text;
+  const delta = (labels: string) => count(after, labels) - count(before, labels);
+  expect(delta('route="main",operation="register",status_class="2xx",error=""')).toBe(1);
+  expect(
+    delta('route="main",operation="register",status_class="4xx",error="invalid_redirect_uri"'),
+  ).toBe(1);
+  expect(delta('route="main",operation="read",status_class="4xx",error="invalid_token"')).toBe(1);
+  expect(delta('route="main",operation="delete",status_class="2xx",error=""')).toBe(1);
+});
+
 describe('/metrics on a listener of its own, behind a bearer token', () => {
   const METRICS_TOKEN = 'metrics-token-4f9a1c';
   let gateway: TestGateway;

@@ -42,6 +42,11 @@ it('answers a repeated read from the cache, even with the vendor gone', async ()
       body: { client_id: client.client_id, redirect_uris: ['https://app.example/cb'] },
     });
     expect(update.status).toBe(503);
+
+    // The first read (in scenario) went to the vendor and filled the cache; the second hit it.
+    const metrics = (await call('GET', `${setup.gateway.url}/metrics`)).text;
+    expect(metrics).toMatch(/^dcrgw_cache_reads_total\{backend="cache-on",result="miss"\} 1$/m);
+    expect(metrics).toMatch(/^dcrgw_cache_reads_total\{backend="cache-on",result="hit"\} 1$/m);
   } finally {
     redis.disconnect();
     await setup.gateway.close();
