@@ -14,6 +14,7 @@ import {
 } from './admin-auth.js';
 import { createBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
+import { currentTrace, outgoingTraceparent } from '../lib/trace-context.js';
 import { withRetries, type RetrySettings } from './retry.js';
 
 export interface BackendOptions {
@@ -146,6 +147,8 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             ...request.headers,
             accept: 'application/json',
           };
+          const trace = currentTrace.getStore();
+          if (trace !== undefined) headers.traceparent = outgoingTraceparent(trace);
           const authorization =
             typeof request.auth === 'object'
               ? `Bearer ${request.auth.bearer}`

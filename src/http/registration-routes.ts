@@ -14,6 +14,7 @@ import {
   type Principal,
   type Route,
 } from '../pipeline/index.js';
+import { currentTrace, traceOf } from '../lib/trace-context.js';
 import { writeAuditLine, type AuditOperation } from './audit-log.js';
 import type { PublicBase } from './public-base.js';
 
@@ -52,6 +53,14 @@ export function registrationRoutes(
       },
     });
     if (route.access.signedRequests) installSignedRequestBody(app);
+    // W3C Trace Context: the caller's trace (or a new one) is on every log line of the request
+    // and goes on with each vendor call it makes.
+    app.addHook('onRequest', (request, _reply, done) => {
+      const header = request.headers.traceparent;
+      const trace = traceOf(typeof header === 'string' ? header : undefined);
+      request.log = request.log.child({ trace_id: trace.traceId });
+      currentTrace.run(trace, done);
+    });
     // Before the body is read: a request for a host this gateway does not serve goes no further.
     app.addHook('onRequest', async (request) => {
       request.publicBase = publicBaseOf(request);

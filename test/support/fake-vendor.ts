@@ -6,6 +6,7 @@ export interface RecordedRequest {
   readonly method: string;
   readonly url: string;
   readonly authorization: string | undefined;
+  readonly traceparent: string | undefined;
   readonly body: string;
 }
 
@@ -50,6 +51,7 @@ export async function startFakeVendor(
         method: req.method ?? '',
         url: req.url ?? '',
         authorization: req.headers.authorization,
+        traceparent: req.headers.traceparent,
         body,
       };
       requests.push(recorded);
