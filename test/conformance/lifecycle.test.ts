@@ -176,7 +176,9 @@ describe.each(eachRoute())('%s', (_name, route) => {
     });
 
     it('an expired RAT gets 401 invalid_token', async () => {
-      const expiring = await route.start({ ratTtlSeconds: 1 });
+      // Expiry is counted in whole seconds from a truncated iat: a 1 s token may live 0.1 s, so
+      // a slow machine would see it expire before the first read.
+      const expiring = await route.start({ ratTtlSeconds: 3 });
       try {
         const client = (
           await call('POST', registerUrl(route, expiring), {
@@ -188,7 +190,7 @@ describe.each(eachRoute())('%s', (_name, route) => {
         expect((await call('GET', uri, { token: client.registration_access_token })).status).toBe(
           200,
         );
-        await new Promise((resolve) => setTimeout(resolve, 2_100));
+        await new Promise((resolve) => setTimeout(resolve, 3_100));
         const late = await call('GET', uri, { token: client.registration_access_token });
         expectInvalidToken(late);
       } finally {
