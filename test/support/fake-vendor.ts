@@ -51,7 +51,7 @@ export async function startFakeVendor(
         method: req.method ?? '',
         url: req.url ?? '',
         authorization: req.headers.authorization,
-        traceparent: req.headers.traceparent,
+        traceparent: req.headers.traceparent as string | undefined,
         body,
       };
       requests.push(recorded);
