@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Cache } from './cache.js';
+import { redisConnectionOptions } from './redis-url.js';
 
 export interface RedisCacheOptions {
   readonly url: string;
@@ -18,13 +19,17 @@ export interface RedisCache extends Cache {
  * Redis outage costs a request a miss, not a hang or an error.
  */
 export function createRedisCache(options: RedisCacheOptions, logger: Logger): RedisCache {
-  const redis = new Redis(options.url, {
+  const { url, options: connection } = redisConnectionOptions(options.url);
+  const settings = {
+    ...connection,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-  });
+    retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+  };
+  const redis = url === undefined ? new Redis(settings) : new Redis(url, settings);
   let warned = false;
   redis.on('error', (error: Error) => {
     if (!warned)
