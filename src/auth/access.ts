@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../cache/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import { OPEN_ACCESS, type InboundCheck, type RegistrationAccess } from './admission.js';
 import { fieldGates, type FieldScopes } from './field-gates.js';
@@ -49,7 +49,7 @@ export interface AccessDeps {
   /** The route's outbound-URL policy: every URL the gateway itself fetches (JWKS) passes it. */
   readonly outbound: OutboundPolicy;
   /** The cache's Redis connection, where single use is recorded; undefined without Redis. */
-  readonly redis: Redis | undefined;
+  readonly redis: RedisConnection | undefined;
 }
 
 /**

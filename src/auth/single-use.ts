@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '../cache/index.js';
 import { GatewayError, INVALID_TOKEN_CHALLENGE } from '../errors/index.js';
 
 /** Remembers tokens (initial access tokens, signed requests) meant to be used once. */
@@ -46,7 +46,7 @@ const SKEW_SECONDS = 300;
  * closed): accepting one without recording it would let it be used twice.
  */
 export function redisSingleUse(
-  redis: Redis | undefined,
+  redis: RedisConnection | undefined,
   kind: SingleUseKind = INITIAL_ACCESS_TOKEN_USES,
   now: () => number = Date.now,
 ): SingleUse {

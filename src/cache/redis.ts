@@ -1,7 +1,10 @@
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Cache } from './cache.js';
-import { redisConnectionOptions } from './redis-url.js';
+import { redisTarget } from './redis-url.js';
+
+/** A connection to one node, a Sentinel-managed primary, or a Cluster. */
+export type RedisConnection = Redis | Cluster;
 
 export interface RedisCacheOptions {
   readonly url: string;
@@ -11,7 +14,7 @@ export interface RedisCacheOptions {
 
 /** The Redis cache and its connection, which rate limits share (one pool of sockets, one timeout). */
 export interface RedisCache extends Cache {
-  readonly connection: Redis;
+  readonly connection: RedisConnection;
 }
 
 /**
@@ -19,9 +22,9 @@ export interface RedisCache extends Cache {
  * Redis outage costs a request a miss, not a hang or an error.
  */
 export function createRedisCache(options: RedisCacheOptions, logger: Logger): RedisCache {
-  const { url, options: connection } = redisConnectionOptions(options.url);
+  const target = redisTarget(options.url);
   const settings = {
-    ...connection,
+    ...(target.kind === 'node' ? {} : target.options),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
@@ -29,7 +32,16 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Re
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
     sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
   };
-  const redis = url === undefined ? new Redis(settings) : new Redis(url, settings);
+  const redis: RedisConnection =
+    target.kind === 'node'
+      ? new Redis(target.url, settings)
+      : target.kind === 'sentinel'
+        ? new Redis(settings)
+        : new Cluster(target.nodes, {
+            redisOptions: settings,
+            enableOfflineQueue: false,
+            clusterRetryStrategy: settings.retryStrategy,
+          });
   let warned = false;
   redis.on('error', (error: Error) => {
     if (!warned)

@@ -18,7 +18,7 @@ export interface SentinelSetup {
 
 const MASTER = 'dcrgw';
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
@@ -26,12 +26,12 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+export async function until(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let attempt = 0; attempt < 150; attempt++) {
     if (await check().catch(() => false)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`redis sentinel setup: ${what} not reached in 15 s`);
+  throw new Error(`redis setup: ${what} not reached in 15 s`);
 }
 
 /** Starts the three `redis-server` processes in a temporary directory (nothing persisted). */
