@@ -17,8 +17,12 @@ import {
 import { createBackendClient, createMetadataFetcher } from './backends/index.js';
 import {
   createMemoryCache,
+  createMemoryClaims,
   createRedisCache,
+  createRedisClaims,
+  createSealer,
   sealCache,
+  sealClaims,
   type Cache,
   type RedisCache,
 } from './cache/index.js';
@@ -137,6 +141,11 @@ export async function buildApp(
     tokens: createRegistrationTokens(config.tokens.keys, config.tokens.ttlSeconds),
     cache: sealCache(cache, primaryKey!.key),
     readCacheTtlSeconds: config.cache.readTtlSeconds,
+    // Claims fail closed, so they need Redis itself, not the cache that bypasses it.
+    claims: sealClaims(
+      redisCache ? createRedisClaims(redisCache.connection) : createMemoryClaims(),
+      createSealer(primaryKey!.key),
+    ),
   };
 
   const { timeouts } = config.server;

@@ -1,4 +1,6 @@
 export * from './cache.js';
+export * from './claims.js';
 export * from './memory.js';
 export * from './redis.js';
+export * from './redis-claims.js';
 export * from './sealed.js';
