@@ -5,7 +5,7 @@ import type { IdempotencySettings } from '../config/load.js';
 import { GatewayError, invalidRequest } from '../errors/index.js';
 import { canonicalJson } from '../lib/canonical-json.js';
 import { sha256 } from '../lib/crypto.js';
-import type { Call, PipelineDeps } from './context.js';
+import type { AuditFacts, Call, PipelineDeps } from './context.js';
 import { wantsDryRun } from './dry-run.js';
 import { register, type Registered } from './register.js';
 
@@ -47,11 +47,13 @@ export async function registerOnce(
   if (key !== undefined)
     return once(deps.claims, settings, { name: record('key', key), fingerprint }, run, {
       ttlSeconds: settings.ttlSeconds,
+      audit: call.audit,
     });
   const window = settings.duplicateWindowSeconds;
   if (window === undefined) return run();
   return once(deps.claims, settings, { name: record('metadata', fingerprint), fingerprint }, run, {
     ttlSeconds: window,
+    audit: call.audit,
     // Best effort without a key: a store that fails costs the window, not the registration.
     failOpen: true,
   });
@@ -83,6 +85,13 @@ interface Target {
 interface Keeping {
   readonly ttlSeconds: number;
   readonly failOpen?: boolean;
+  /** The audit line of a replay names the client it answers with. */
+  readonly audit: AuditFacts | undefined;
+}
+
+function replay(response: NonNullable<Entry['response']>, audit: AuditFacts | undefined) {
+  if (audit) audit.clientId = (response.body as { client_id?: string }).client_id;
+  return { ...response, replayed: true } as const;
 }
 
 async function once(
@@ -108,7 +117,7 @@ async function once(
     if ('claim' in taken) return runClaimed(claims, taken.claim, target, run, keeping);
     const held = taken.held as Entry | undefined;
     if (held !== undefined && held.fingerprint !== target.fingerprint) throw keyReused();
-    if (held?.response !== undefined) return { ...held.response, replayed: true };
+    if (held?.response !== undefined) return replay(held.response, keeping.audit);
     // Still running elsewhere (or just released: the next claim finds out).
     if (Date.now() >= waitUntil) throw inProgress();
     await sleep(POLL_MS);

@@ -83,6 +83,10 @@ describe('a request with an Idempotency-Key', () => {
     const reordered = { client_name: 'Idempotent', redirect_uris: ['https://app.example/cb'] };
     expectReplayOf(await post(second, reordered, key), created);
     expect(backend.clientCount()).toBe(before + 1);
+    // The audit line of a replay names the client it answered with.
+    await sleep(50);
+    const audit = JSON.parse(second.audit.at(-1)!) as { operation: string; client_id: string };
+    expect(audit).toMatchObject({ operation: 'register', client_id: created.body.client_id });
   });
 
   it('repeated with another body is refused with 422, the first client untouched', async () => {
