@@ -328,6 +328,32 @@ describe('with a vendor that fails or is slow', () => {
   });
 });
 
+describe('without Redis (in-memory records)', () => {
+  let alone: TestGateway;
+
+  beforeAll(async () => {
+    alone = await startGateway(
+      standardConfig({
+        backends: { std: backend },
+        routes: { main: { prefix: '/idp', backend: 'std' } },
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await alone?.close();
+  });
+
+  it('replays within the instance: same key, one client', async () => {
+    const key = newKey();
+    const before = backend.clientCount();
+    const answers = await Promise.all([1, 2, 3].map(() => post(alone, metadata('Memory'), key)));
+    for (const answer of answers) expect(answer.body).toStrictEqual(answers[0]!.body);
+    expect(answers.filter((answer) => answer.headers.get('idempotent-replayed'))).toHaveLength(2);
+    expect(backend.clientCount()).toBe(before + 1);
+  });
+});
+
 describe('when Redis is away', () => {
   let relay: RedisRelay;
   let gateway: TestGateway;
