@@ -17,8 +17,12 @@ import {
 import { createBackendClient, createMetadataFetcher } from './backends/index.js';
 import {
   createMemoryCache,
+  createMemoryClaims,
   createRedisCache,
+  createRedisClaims,
+  createSealer,
   sealCache,
+  sealClaims,
   type Cache,
   type RedisCache,
 } from './cache/index.js';
@@ -146,6 +150,11 @@ export async function buildApp(
     cache: sealCache(cache, primaryKey!.key),
     readCacheTtlSeconds: config.cache.readTtlSeconds,
     countCacheRead: metrics.countCacheRead,
+    // Claims fail closed, so they need Redis itself, not the cache that bypasses it.
+    claims: sealClaims(
+      redisCache ? createRedisClaims(redisCache.connection) : createMemoryClaims(),
+      createSealer(primaryKey!.key),
+    ),
   };
 
   const { timeouts } = config.server;

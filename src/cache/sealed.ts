@@ -12,14 +12,29 @@ export interface SealedCache {
   delete(key: string): Promise<void>;
 }
 
-export function sealCache(cache: Cache, secret: Uint8Array): SealedCache {
+/** Encrypts JSON values bound to the name they are stored under; what does not open is undefined. */
+export interface Sealer {
+  seal(value: unknown, name: string): string;
+  open(sealed: string, name: string): unknown;
+}
+
+/** The one sealing of everything the gateway stores (cache entries, idempotency records). */
+export function createSealer(secret: Uint8Array): Sealer {
   const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'dcr-gateway cache v1', 32));
+  return {
+    seal: (value, name) => seal(key, value, name),
+    open: (sealed, name) => open(key, sealed, name),
+  };
+}
+
+export function sealCache(cache: Cache, secret: Uint8Array): SealedCache {
+  const sealer = createSealer(secret);
   return {
     async get(name) {
       const sealed = await cache.get(name);
-      return sealed === undefined ? undefined : open(key, sealed, name);
+      return sealed === undefined ? undefined : sealer.open(sealed, name);
     },
-    set: (name, value, ttlSeconds) => cache.set(name, seal(key, value, name), ttlSeconds),
+    set: (name, value, ttlSeconds) => cache.set(name, sealer.seal(value, name), ttlSeconds),
     delete: (name) => cache.delete(name),
   };
 }

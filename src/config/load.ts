@@ -19,6 +19,7 @@ import { FileError, parseWith, readYamlFile, type YamlSource } from '../lib/yaml
 import {
   backendSchema,
   configSchema,
+  idempotencySection,
   type BackendSection,
   type ConfigFile,
   type JwksSourceSection,
@@ -70,6 +71,20 @@ export interface ResolvedRoute {
   readonly softwareStatements: SoftwareStatementMode;
   readonly outboundUrls: OutboundUrlSettings;
   readonly limits: RouteLimits;
+  /** `Idempotency-Key` on registration; undefined: the header is ignored. */
+  readonly idempotency: IdempotencySettings | undefined;
+}
+
+/** A route's `idempotency` section (README: Idempotency). */
+export interface IdempotencySettings {
+  /** How long a 201 is replayed to requests with the same key. */
+  readonly ttlSeconds: number;
+  /** How long a running request holds its key. */
+  readonly leaseSeconds: number;
+  /** How long a repeat waits for the first to finish before answering 409. */
+  readonly waitSeconds: number;
+  /** Without a key: how long the same metadata from the same caller gets the first answer. */
+  readonly duplicateWindowSeconds: number | undefined;
 }
 
 /**
@@ -281,6 +296,23 @@ function windowOf(
     : { max: written.max, windowSeconds: written.window_seconds };
 }
 
+/** What a route without an `idempotency` section gets (the sandbox routes too). */
+export const DEFAULT_IDEMPOTENCY: IdempotencySettings = Object.freeze(
+  idempotencySettings(idempotencySection.parse(undefined))!,
+);
+
+function idempotencySettings(
+  section: RouteSection['idempotency'],
+): IdempotencySettings | undefined {
+  if (section === false) return undefined;
+  return {
+    ttlSeconds: section.ttl_seconds,
+    leaseSeconds: section.lease_seconds,
+    waitSeconds: section.wait_seconds,
+    duplicateWindowSeconds: section.duplicate_window_seconds,
+  };
+}
+
 /** The server section as the app uses it; the sandbox gets the schema's defaults from here too. */
 export function serverSettings(
   server: ConfigFile['server'] = configSchema.shape.server.parse(undefined),
@@ -373,6 +405,7 @@ class Resolver {
         softwareStatements: route.software_statements,
         outboundUrls: this.outboundUrls(id, route.outbound_urls),
         limits: routeLimits(route),
+        idempotency: idempotencySettings(route.idempotency),
       };
     });
     this.publicOrigin(file.server);

@@ -374,6 +374,65 @@ const outboundUrls = z
   .describe('URLs the IdP may fetch (jwks_uri, sector_identifier_uri, logo_uri, ...)');
 export type OutboundUrlsSection = z.infer<typeof outboundUrls>;
 
+/** Longest an idempotency record is kept: a retry comes within hours, not weeks. */
+const MAX_IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600;
+
+/**
+ * `Idempotency-Key` on `POST {prefix}/register`, on by default (across instances with Redis,
+ * per instance without); `false` ignores the header. README: Idempotency.
+ */
+export const idempotencySection = z
+  .union(
+    [
+      z
+        .strictObject({
+          ttl_seconds: z
+            .number()
+            .int()
+            .positive()
+            .max(MAX_IDEMPOTENCY_TTL_SECONDS)
+            .default(86_400)
+            .describe('a 201 is replayed to requests with the same key this long'),
+          lease_seconds: z
+            .number()
+            .int()
+            .positive()
+            .max(600)
+            .default(60)
+            .describe(
+              'a request holds its key this long while it runs (above the longest create); then another may run',
+            ),
+          wait_seconds: z
+            .number()
+            .int()
+            .min(0)
+            .max(600)
+            .default(10)
+            .describe('a repeat waits this long for the first to finish, then answers 409'),
+          duplicate_window_seconds: z
+            .number()
+            .int()
+            .positive()
+            .max(MAX_IDEMPOTENCY_TTL_SECONDS)
+            .optional()
+            .describe(
+              'without a key, the same metadata from the same caller within this window gets the first answer (off by default)',
+            ),
+        })
+        .refine((section) => section.wait_seconds <= section.lease_seconds, {
+          message: 'must not exceed lease_seconds (a lease that ran out is claimed again)',
+          path: ['wait_seconds'],
+        }),
+      z.literal(false),
+    ],
+    {
+      error:
+        'expected { ttl_seconds, lease_seconds, wait_seconds, duplicate_window_seconds } or false',
+    },
+  )
+  .prefault({})
+  .describe('Idempotency-Key on registration');
+
 const route = z.strictObject({
   prefix,
   backend: id,
@@ -404,6 +463,7 @@ const route = z.strictObject({
     })
     .optional()
     .describe('clients created per caller; none by default'),
+  idempotency: idempotencySection,
 });
 
 /** A path the IdP serves, such as /reg or /connect/register (no trailing slash). */

@@ -20,6 +20,9 @@ export type ErrorCode =
   | 'request_replayed'
   | 'introspection_unavailable'
   | 'single_use_unavailable'
+  | 'idempotency_key_reused'
+  | 'idempotency_key_in_progress'
+  | 'idempotency_unavailable'
   | 'not_found'
   | 'method_not_allowed'
   | 'misdirected_request'
@@ -82,6 +85,12 @@ const SPECS: Readonly<Record<ErrorCode, ErrorSpec>> = Object.freeze({
   introspection_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   // Single-use tokens are refused while their use cannot be recorded (fail closed).
   single_use_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
+  // An Idempotency-Key sent again with another body: the request is not the one it names.
+  idempotency_key_reused: { status: 422, oauthError: 'invalid_request' },
+  // The first request with this key is still running: later, the answer is replayed.
+  idempotency_key_in_progress: { status: 409, oauthError: 'temporarily_unavailable' },
+  // A key cannot be honoured while its record cannot be read or written (fail closed).
+  idempotency_unavailable: { status: 503, oauthError: 'temporarily_unavailable' },
   backend_timeout: { status: 504, oauthError: 'temporarily_unavailable' },
   backend_bad_response: { status: 502, oauthError: 'server_error' },
   server_error: { status: 500, oauthError: 'server_error' },

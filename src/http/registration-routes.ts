@@ -5,7 +5,7 @@ import type { LimitHook, RouteLimiters } from './rate-limit.js';
 import {
   admit,
   read,
-  register,
+  registerOnce,
   remove,
   update,
   type Admission,
@@ -104,8 +104,13 @@ export function registrationRoutes(
       { ...audited('register'), preHandler: registerHooks },
       async (request, reply) => {
         await quota?.check(request);
-        const registered = await register(deps, call(request), request.admission!);
-        if (registered.status === 201) await quota?.count(request);
+        const registered = await registerOnce(deps, call(request), request.admission!, {
+          idempotencyKey: request.headers['idempotency-key'],
+          address: request.ip,
+        });
+        // A replay created nothing: it counts against no quota.
+        if (registered.replayed) void reply.header('idempotent-replayed', 'true');
+        else if (registered.status === 201) await quota?.count(request);
         reply.code(registered.status);
         return registered.body;
       },

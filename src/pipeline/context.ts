@@ -1,5 +1,6 @@
 import type { RegistrationAccess, RegistrationTokens } from '../auth/index.js';
-import type { SealedCache } from '../cache/index.js';
+import type { SealedCache, SealedClaims } from '../cache/index.js';
+import type { IdempotencySettings } from '../config/load.js';
 import type { Capabilities, RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import type { VendorAdapter } from '../mapping/index.js';
@@ -27,6 +28,8 @@ export interface Route {
   readonly softwareStatements: SoftwareStatementMode;
   /** Which URLs the IdP may be handed to fetch (`jwks_uri`, `sector_identifier_uri`, ...). */
   readonly outbound: OutboundPolicy;
+  /** `Idempotency-Key` (and the duplicate window) on registration; undefined: off. */
+  readonly idempotency: IdempotencySettings | undefined;
 }
 
 /** What the use cases need, built once by `app.ts`. */
@@ -38,6 +41,8 @@ export interface PipelineDeps {
   readonly readCacheTtlSeconds: number;
   /** Hears of each cached read tried: answered from the cache (hit) or from the vendor. */
   readonly countCacheRead?: (backend: string, hit: boolean) => void;
+  /** Idempotency records: in the shared Redis, or in memory without one. */
+  readonly claims: SealedClaims;
 }
 
 /** One management or registration call as the HTTP layer hands it over. */

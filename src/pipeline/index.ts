@@ -1,5 +1,6 @@
 export * from './context.js';
 export * from './dry-run.js';
+export * from './idempotency.js';
 export * from './manage.js';
 export * from './register.js';
 export * from './respond.js';

@@ -17,6 +17,8 @@ export interface Registered {
   /** 201 with the client, or 200 with the vendor requests of a dry run. */
   readonly status: 200 | 201;
   readonly body: ClientResponse | DryRunAnswer;
+  /** The stored answer of an earlier request with the same idempotency key (or metadata). */
+  readonly replayed?: true;
 }
 
 /**

@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import {
   applyEnv,
   BUNDLED_MAPPINGS,
+  DEFAULT_IDEMPOTENCY,
   OPEN_METRICS,
   resilience,
   serverSettings,
@@ -58,6 +59,7 @@ const SANDBOX_ROUTE = {
   // gateway's resolver and cannot reach a name the gateway cannot resolve.
   outboundUrls: { allowLoopback: true, unresolvable: 'accept' },
   limits: {},
+  idempotency: DEFAULT_IDEMPOTENCY,
 } as const;
 
 const SANDBOX_HOSTS = new Set([...LOOPBACK_HOSTS, '::1']);

@@ -122,6 +122,12 @@ describe('loading a gateway config', () => {
           register: { max: 10, windowSeconds: 60 },
           manage: { max: 60, windowSeconds: 60 },
         },
+        idempotency: {
+          ttlSeconds: 86_400,
+          leaseSeconds: 60,
+          waitSeconds: 10,
+          duplicateWindowSeconds: undefined,
+        },
       },
     ]);
     expect(Object.isFrozen(config)).toBe(true);
@@ -243,6 +249,30 @@ describe('loading a gateway config', () => {
     ).toStrictEqual({ register: { max: 1, windowSeconds: 1 } });
   });
 
+  it('idempotency: on by default, as written, or off with false', () => {
+    const idempotencyOf = (settings: string) =>
+      loadGateway(
+        write(
+          VALID.replace(
+            'registration: { open: true }',
+            `registration: { open: true }\n${settings}`,
+          ),
+        ),
+        ENV,
+      ).config.routes[0]!.idempotency;
+    expect(
+      idempotencyOf(
+        '    idempotency: { ttl_seconds: 3600, lease_seconds: 30, wait_seconds: 30, duplicate_window_seconds: 20 }',
+      ),
+    ).toStrictEqual({
+      ttlSeconds: 3600,
+      leaseSeconds: 30,
+      waitSeconds: 30,
+      duplicateWindowSeconds: 20,
+    });
+    expect(idempotencyOf('    idempotency: false')).toBeUndefined();
+  });
+
   it('trusted proxies: false or addresses and CIDR blocks', () => {
     const server = (trust: string) =>
       VALID.replace('server: {', `server: {\n  trust_proxy: ${trust},`);
@@ -314,6 +344,22 @@ describe('refusing a gateway config: file, line, column, path and expectation', 
       'FILE:14:24: routes.apps.rate_limit.max: Too small: expected number to be >0',
       'FILE:15:28: routes.apps.management_rate_limit: expected { max, window_seconds } or false',
       'FILE:16:12: routes.apps.quota.window_seconds: Invalid input: expected number, received undefined',
+    ]);
+  });
+
+  it('idempotency: a ttl of at most 7 days, a wait within the lease, no other members', () => {
+    const route = (settings: string) =>
+      VALID.replace('registration: { open: true }', `registration: { open: true }\n${settings}`);
+    expect(problems(route('    idempotency: { ttl_seconds: 604801 }'))).toStrictEqual([
+      'FILE:14:33: routes.apps.idempotency.ttl_seconds: Too big: expected number to be <=604800',
+    ]);
+    expect(problems(route('    idempotency: { lease_seconds: 5, wait_seconds: 6 }'))).toStrictEqual(
+      [
+        'FILE:14:52: routes.apps.idempotency.wait_seconds: must not exceed lease_seconds (a lease that ran out is claimed again)',
+      ],
+    );
+    expect(problems(route('    idempotency: true'))).toStrictEqual([
+      'FILE:14:18: routes.apps.idempotency: expected { ttl_seconds, lease_seconds, wait_seconds, duplicate_window_seconds } or false',
     ]);
   });
 

@@ -80,7 +80,14 @@ export function standardConfig(options: {
   backends: Record<string, StandardBackendAddress>;
   routes: Record<
     string,
-    { prefix: string; backend: string; registration?: unknown; outbound_urls?: unknown }
+    {
+      prefix: string;
+      backend: string;
+      registration?: unknown;
+      outbound_urls?: unknown;
+      /** Merged into this route's section, e.g. `{ idempotency: {...} }`. */
+      section?: Record<string, unknown>;
+    }
   >;
   redis?: string;
   key?: string;
@@ -120,6 +127,7 @@ export function standardConfig(options: {
         registration: route.registration ?? { open: true },
         ...(route.outbound_urls === undefined ? {} : { outbound_urls: route.outbound_urls }),
         ...(options.limits ?? NO_LIMITS),
+        ...route.section,
       },
     ]),
   );
