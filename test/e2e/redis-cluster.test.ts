@@ -8,7 +8,7 @@ import { startRedisCluster, type ClusterSetup } from '../support/redis-cluster.j
 /**
  * A three-node Redis Cluster (`redis+cluster://`) on loopback, shared by two gateway instances
  * in front of the real oidc-provider: the read cache, rate limits and single-use tokens work
- * across instances whichever node holds each key.
+ * across instances whichever node holds each key, and so do Idempotency-Key replays.
  */
 const M = { redirect_uris: ['https://app.example/cb'] };
 const ONCE = randomBytes(16).toString('hex');
@@ -23,6 +23,7 @@ beforeAll(async () => {
     backends: { clustered: backend },
     routes: {
       open: { prefix: '/idp', backend: 'clustered' },
+      replay: { prefix: '/replay', backend: 'clustered' },
       once: {
         prefix: '/once',
         backend: 'clustered',
@@ -76,4 +77,19 @@ it('counts rate limits and single-use tokens across instances', async () => {
   const replayed = await call('POST', `${b!.url}/once/register`, { body: M, token: ONCE });
   expect(replayed.status).toBe(401);
   expect(replayed.body.error).toBe('invalid_token');
+});
+
+it('replays an Idempotency-Key across instances: one client', async () => {
+  const [a, b] = gateways;
+  const headers = { 'idempotency-key': randomBytes(8).toString('hex') };
+  const before = backend.clientCount();
+  const answers = await Promise.all(
+    // Three: replays count against the route's rate limit (3) like any request.
+    [a!, b!, a!].map((gateway) =>
+      call('POST', `${gateway.url}/replay/register`, { body: M, headers }),
+    ),
+  );
+  expect(answers.map((answer) => answer.status)).toStrictEqual([201, 201, 201]);
+  expect(new Set(answers.map((answer) => answer.body.client_id)).size).toBe(1);
+  expect(backend.clientCount()).toBe(before + 1);
 });
