@@ -86,10 +86,29 @@ export function openApiDocument(routes: readonly DocumentedRoute[], version: str
         summary: 'Register a client (RFC 7591)',
         operationId: `register${operationSuffix(route.prefix)}`,
         ...(route.open ? {} : { security: [{ initialAccessToken: [] }] }),
-        requestBody: { required: true, content: json('ClientMetadata') },
+        parameters: [
+          {
+            name: 'Idempotency-Key',
+            in: 'header',
+            required: false,
+            description: 'a retry with the same key and body gets the first answer again',
+            schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x21-\\x7e]+$' },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            ...json('ClientMetadata'),
+            'application/jwt': {
+              schema: { type: 'string', description: 'a signed registration request (JWS)' },
+            },
+          },
+        },
         responses: {
           '201': { description: 'the client registered', content: json('ClientInformation') },
           ...ERRORS,
+          '409': error('idempotency_key_in_progress: the first request with this key still runs'),
+          '422': error('idempotency_key_reused: the key was used with another body'),
         },
       },
     };
