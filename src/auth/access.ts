@@ -79,6 +79,7 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
   if (settings.clientCertificate !== undefined)
     checks.push(clientCertificateCheck(settings.clientCertificate));
   const statements = settings.softwareStatement;
+  let statementCheck: InboundCheck | undefined;
   if (statements !== undefined) {
     const verifyStatement = createStatementVerifier(statements, deps);
     if (settings.signedRequests !== undefined)
@@ -89,7 +90,8 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
           outbound: deps.outbound,
         }),
       );
-    checks.push(softwareStatementCheck(verifyStatement, { required: statements.required }));
+    statementCheck = softwareStatementCheck(verifyStatement, { required: statements.required });
+    checks.push(statementCheck);
   }
   // Last: gated members may come from a statement's claims too.
   const { fieldScopes } = settings;
@@ -99,5 +101,8 @@ export function createAccess(settings: AccessSettings, deps: AccessDeps): Regist
     checks,
     ...(fieldScopes && { fieldScopes }),
     ...(settings.signedRequests === undefined ? {} : { signedRequests: true }),
+    // An update may not undo what a statement fixed: it is verified the same way (and required
+    // where registrations need one).
+    ...(statementCheck && { updateChecks: [statementCheck] }),
   };
 }

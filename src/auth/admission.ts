@@ -54,6 +54,11 @@ export interface RegistrationAccess {
   readonly checks: readonly InboundCheck[];
   /** Members only callers granted a scope may set (member → scope); updates keep them as set. */
   readonly fieldScopes?: FieldScopes;
+  /**
+   * Checks an RFC 7592 update body goes through before the pipeline: a verified software
+   * statement's claims win over an update as over a registration. None: the body as sent.
+   */
+  readonly updateChecks?: readonly InboundCheck[];
   /** The route reads `application/jwt` registration bodies (signed requests). */
   readonly signedRequests?: true;
 }

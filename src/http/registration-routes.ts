@@ -82,15 +82,16 @@ export function registrationRoutes(
     const { quota } = limiters;
     // Inbound authentication first, so the limits can count against the principal it names. A
     // refused request still counts, against its address: guessing tokens costs the guesser.
+    const inbound = (request: FastifyRequest) => ({
+      authorization: request.headers.authorization,
+      contentType: mediaType(request.headers['content-type']),
+      body: request.body,
+      clientCertificate: request.clientCertificate(),
+      endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
+    });
     const admitted = async (request: FastifyRequest) => {
       try {
-        request.admission = await admit(route.access, {
-          authorization: request.headers.authorization,
-          contentType: mediaType(request.headers['content-type']),
-          body: request.body,
-          clientCertificate: request.clientCertificate(),
-          endpoint: `${request.publicBase!}${request.routeOptions.url!}`,
-        });
+        request.admission = await admit(route.access, inbound(request));
       } catch (error) {
         await limiters.register?.(request);
         throw error;
@@ -122,9 +123,13 @@ export function registrationRoutes(
     app.get(`${resource}/:clientId`, managing('read'), async (request) =>
       read(deps, call(request), clientIdOf(request)),
     );
-    app.put(`${resource}/:clientId`, managing('update'), async (request) =>
-      update(deps, call(request), clientIdOf(request), request.body),
-    );
+    const { updateChecks } = route.access;
+    app.put(`${resource}/:clientId`, managing('update'), async (request) => {
+      if (updateChecks === undefined)
+        return update(deps, call(request), clientIdOf(request), request.body);
+      const checked = await admit({ checks: updateChecks }, inbound(request));
+      return update(deps, call(request), clientIdOf(request), checked.body, checked.statement?.raw);
+    });
     app.delete(`${resource}/:clientId`, managing('delete'), async (request, reply) => {
       await remove(deps, call(request), clientIdOf(request));
       return reply.code(204).send();

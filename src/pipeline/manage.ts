@@ -18,6 +18,7 @@ import {
   issueToken,
   normalize,
   parseMetadata,
+  passedOn,
   softwareStatement,
   withStatement,
 } from './steps.js';
@@ -110,12 +111,19 @@ export async function update(
   call: Call,
   clientId: string,
   body: unknown,
+  /** As received, when the route's update checks verified one. */
+  verifiedStatement?: string,
 ): Promise<ClientResponse> {
   let managed = await authorize(deps, call, clientId);
   const { clientSecret } = checkUpdateBody(body, clientId);
   const checked = applyRoutePolicy(call.route, managed.backend, parseMetadata(body));
-  const statement = softwareStatement(call.route, body);
-  const metadata = withStatement(await checkOutboundUrls(call.route, checked), statement);
+  // A statement the gateway verified (its claims are in the body by now) is echoed like one
+  // passed through, and sent on only where the route passes statements on.
+  const statement = verifiedStatement ?? softwareStatement(call.route, body);
+  const metadata = withStatement(
+    await checkOutboundUrls(call.route, checked),
+    passedOn(call.route, statement),
+  );
   const fieldScopes = call.route.access.fieldScopes ?? {};
   const gated = gatedMembers(fieldScopes, metadata).length > 0;
   if (clientSecret !== undefined || gated) {

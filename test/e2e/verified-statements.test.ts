@@ -285,3 +285,59 @@ describe('a refused software statement', () => {
     );
   });
 });
+
+describe('an RFC 7592 update on a route that requires statements', () => {
+  let strict: StandardSetup;
+  beforeAll(async () => {
+    strict = await startStandardSetup({
+      backendId: 'strict-statements',
+      registration: {
+        open: true,
+        software_statement: {
+          publishers: [
+            { issuer: HMAC_PUBLISHER, secret: { env: 'PUBLISHER_SECRET' }, algorithms: ['HS256'] },
+          ],
+          required: true,
+        },
+      },
+      env: { PUBLISHER_SECRET: SECRET },
+    });
+  });
+  afterAll(() => strict?.close());
+
+  it('is verified too: the statement is required, and its claims win over the update', async () => {
+    const stated = ['https://stated.example/cb'];
+    const statement = await hmacJwt(claims({ iss: HMAC_PUBLISHER, redirect_uris: stated }), SECRET);
+    const created = await call('POST', strict.register, {
+      body: { ...BODY, software_statement: statement },
+    });
+    expect(created.status, created.text).toBe(201);
+    const { client_id: clientId, registration_client_uri: uri } = created.body;
+    let token = created.body.registration_access_token;
+    const evil = { client_id: clientId, redirect_uris: ['https://evil.example/cb'] };
+
+    expectInvalid(
+      await call('PUT', uri, { token, body: evil }),
+      'a software statement is required',
+    );
+    const updated = await call('PUT', uri, {
+      token,
+      body: { ...evil, software_statement: statement },
+    });
+    expect(updated.status, updated.text).toBe(200);
+    expect(updated.body.redirect_uris).toStrictEqual(stated);
+    expect(updated.body.software_statement).toBe(statement);
+    token = updated.body.registration_access_token;
+    const read = await call('GET', uri, { token });
+    expect(read.body.redirect_uris).toStrictEqual(stated);
+
+    const forged = await hmacJwt(
+      claims({ iss: HMAC_PUBLISHER, redirect_uris: ['https://evil.example/cb'] }),
+      `${SECRET}x`,
+    );
+    expectInvalid(
+      await call('PUT', uri, { token, body: { ...evil, software_statement: forged } }),
+      'software_statement cannot be verified: the signature does not verify',
+    );
+  });
+});
