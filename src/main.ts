@@ -1,25 +1,16 @@
 #!/usr/bin/env node
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { join, resolve } from 'node:path';
-import { isDeepStrictEqual, parseArgs } from 'node:util';
-import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
-import { buildApp, EXAMPLE_ROUTES, openApiOf } from './app.js';
+import { parseArgs } from 'node:util';
+import { EXAMPLE_ROUTES, openApiOf } from './app.js';
 import { assemble, loadGateway, type Gateway } from './assemble.js';
 import { BUNDLED_MAPPINGS, type GatewayConfig } from './config/load.js';
 import { GatewayError } from './errors/index.js';
 import { createOutboundPolicy } from './lib/outbound-url.js';
 import { systemLookup } from './lib/system-lookup.js';
 import { FileError } from './lib/yaml-source.js';
-import {
-  createListener,
-  createLogger,
-  createMainServer,
-  describeError,
-  listen,
-  listenerSettings,
-} from './http/index.js';
+import { createLogger } from './http/index.js';
+import { createLifecycle, startGateway } from './lifecycle.js';
 import { loadMapping, type OperationName } from './mapping/index.js';
 import { mappingJsonSchema } from './mapping/json-schema.js';
 import { dryRunOffline } from './pipeline/dry-run.js';
@@ -88,135 +79,50 @@ async function serve(configFile: string | undefined): Promise<number> {
     sandbox === undefined ? loadGateway(configFile!, process.env) : assemble(sandbox.config);
   const { config } = gateway;
   const logger = createLogger(process.env.LOG_LEVEL ?? config.server.logLevel);
-  const app = await readyApp(gateway, logger);
-  const main = createListener(createMainServer(config.server), app);
-  const metrics = app.metricsApp && createListener(createServer(), app.metricsApp);
-  const address = await listen(main.server, config.server.host, config.server.port);
-  const metricsAt = config.metrics.listener;
-  const metricsAddress =
-    metrics && metricsAt && (await listen(metrics.server, metricsAt.host, metricsAt.port));
+  const running = await startGateway(gateway, logger);
+  const lifecycle = createLifecycle(running, {
+    logger,
+    env: process.env,
+    closeAlso: async () => {
+      await Promise.all((sandbox?.backends ?? []).map((backend) => backend.close()));
+    },
+  });
+  // Before the ready line, which tells the orchestrator (and the tests) all is set up.
+  if (sandbox !== undefined) printSandboxUsage(running.address, config);
+  process.on('SIGHUP', () =>
+    configFile === undefined
+      ? logger.warn('SIGHUP ignored: the sandbox has no config file to reload')
+      : lifecycle.reload(configFile),
+  );
+  const drain = (signal: string) => void lifecycle.drain(signal).then((code) => process.exit(code));
+  process.on('SIGINT', () => drain('SIGINT'));
+  process.on('SIGTERM', () => drain('SIGTERM'));
+  const { address } = running;
   logger.info(
     {
       address,
-      metrics: metricsAddress ?? `${address}/metrics`,
+      metrics: running.metricsAddress ?? `${address}/metrics`,
       config: config.source,
       routes: config.routes.map((route) => route.prefix),
     },
     'dcr-gateway ready',
   );
-  if (sandbox !== undefined) {
-    const lines = config.routes.map(
-      (route) =>
-        `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
-        `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
-    );
-    const sites = config.sites.map(
-      (site) =>
-        `  ${site.issuer}/.well-known/openid-configuration  (registration, login and tokens on the same origin)\n`,
-    );
-    process.stdout.write(
-      `\nSandbox ready. Register a client:\n\n${lines.join('\n')}\nOr discover the standard IdP, as strict clients (oauth4webapi, MCP SDK) do:\n\n${sites.join('')}\n`,
-    );
-  }
-
-  let running = { config, app };
-  let draining = false;
-  let reloading = Promise.resolve();
-  const reload = async (file: string) => {
-    const next = nextGateway(file, running.config, logger);
-    if (next === undefined) return;
-    const nextApp = await readyApp(next, logger);
-    if (draining) return void (await nextApp.close());
-    const previous = main.switchTo(nextApp);
-    const previousMetrics = metrics?.switchTo(nextApp.metricsApp!);
-    running = { config: next.config, app: nextApp };
-    logger.info(
-      { config: file, routes: next.config.routes.map((route) => route.prefix) },
-      'config reloaded',
-    );
-    const grace = next.config.server.shutdownGraceMs;
-    const [open, metricsOpen = 0] = await Promise.all([
-      previous.settled(grace),
-      previousMetrics?.settled(grace),
-    ]);
-    if (open + metricsOpen > 0)
-      logger.warn(
-        { open: open + metricsOpen, shutdownGraceMs: grace },
-        'closing the previous config with requests still open',
-      );
-    await previous.app.close();
-  };
-  process.on('SIGHUP', () => {
-    if (configFile === undefined)
-      return logger.warn('SIGHUP ignored: the sandbox has no config file to reload');
-    if (draining) return;
-    reloading = reloading.then(() =>
-      reload(configFile).catch((error: unknown) =>
-        logger.error(
-          { ...describeError(error) },
-          'config reload failed; still serving the previous config',
-        ),
-      ),
-    );
-  });
-
-  const drain = async (signal: string) => {
-    if (draining) return logger.info({ signal }, 'already draining');
-    draining = true;
-    const grace = running.config.server.shutdownGraceMs;
-    logger.info(
-      { signal, shutdownGraceMs: grace },
-      'draining: no new connections, finishing the requests in flight',
-    );
-    const [open] = await Promise.all([main.drain(grace), metrics?.drain(grace)]);
-    await reloading;
-    if (open > 0)
-      logger.warn(
-        { open, shutdownGraceMs: grace },
-        'requests still open at shutdown_grace_ms: their connections were closed',
-      );
-    await running.app.close();
-    await Promise.all((sandbox?.backends ?? []).map((backend) => backend.close()));
-    logger.info({ open }, 'drained, exiting');
-    // The pending asynchronous writes first: the exit's own flush could overtake them.
-    await new Promise<void>((done) => logger.flush(() => done()));
-    process.exit(open > 0 ? 1 : 0);
-  };
-  process.on('SIGINT', () => void drain('SIGINT'));
-  process.on('SIGTERM', () => void drain('SIGTERM'));
   return -1;
 }
 
-/** Built for `createListener`, its routes (and its metrics app's) ready to take requests. */
-async function readyApp(gateway: Gateway, logger: Logger): Promise<FastifyInstance> {
-  const app = await buildApp(gateway, { logger, detached: true });
-  await app.ready();
-  await app.metricsApp?.ready();
-  return app;
-}
-
-/**
- * The config `file` holds now, checked as at start; undefined (and the reason logged) when it
- * is invalid or changes what only a restart can (the listeners).
- */
-function nextGateway(file: string, running: GatewayConfig, logger: Logger): Gateway | undefined {
-  let next: Gateway;
-  try {
-    next = loadGateway(file, process.env);
-  } catch (error) {
-    if (!(error instanceof FileError)) throw error;
-    logger.error(`config reload refused, still serving the previous config:\n${error.message}`);
-    return undefined;
-  }
-  const before = listenerSettings(running);
-  const after = listenerSettings(next.config);
-  const changed = Object.keys(before).filter((key) => !isDeepStrictEqual(before[key], after[key]));
-  if (changed.length === 0) return next;
-  logger.error(
-    { changed },
-    'config reload refused, still serving the previous config: these settings need a restart',
+function printSandboxUsage(address: string, config: GatewayConfig): void {
+  const lines = config.routes.map(
+    (route) =>
+      `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
+      `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
   );
-  return undefined;
+  const sites = config.sites.map(
+    (site) =>
+      `  ${site.issuer}/.well-known/openid-configuration  (registration, login and tokens on the same origin)\n`,
+  );
+  process.stdout.write(
+    `\nSandbox ready. Register a client:\n\n${lines.join('\n')}\nOr discover the standard IdP, as strict clients (oauth4webapi, MCP SDK) do:\n\n${sites.join('')}\n`,
+  );
 }
 
 async function checkMappings(dir: string): Promise<number> {

@@ -31,6 +31,11 @@ export interface BackendOptions {
 export interface BackendClient {
   readonly id: string;
   send(request: VendorRequest): Promise<VendorResponse>;
+  /**
+   * Closes the pool at once, failing calls still open: the app closes once its requests are
+   * done or, past the drain's bound, abandoned, so a call still waiting on its vendor would
+   * only hold the exit up to its own deadline.
+   */
   close(): Promise<void>;
 }
 
@@ -158,7 +163,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
         throw toBackendError(error, `backend ${options.id} call ${request.call} (${phase})`);
       }
     },
-    close: () => pool.close(),
+    close: () => pool.destroy(),
   };
 }
 
