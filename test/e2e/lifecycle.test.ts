@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { dirname } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
@@ -20,6 +20,7 @@ import {
   type ConfigFixture,
 } from '../support/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
+import { openSocket, readResponse } from '../support/raw-http.js';
 
 /**
  * The gateway's lifecycle as an orchestrator drives it, on the real binary: SIGTERM drains
@@ -175,6 +176,34 @@ describe('SIGTERM', () => {
       msg: 'drained, exiting',
     });
     expect(logLines(gateway).filter((line) => line.level === 40)).toStrictEqual([]);
+  });
+
+  it('closes an idle keep-alive connection at once, and a busy one once its response is out', async () => {
+    const { vendor, gateway } = await setup(answerAfter(VENDOR_DELAY_MS), {
+      shutdown_grace_ms: GRACE_MS,
+    });
+    const idle = await openSocket(gateway.url);
+    idle.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    expect((await readResponse(idle, performance.now()))?.status).toBe(200);
+    const busy = await openSocket(gateway.url);
+    const body = JSON.stringify(M);
+    busy.write(
+      `POST /idp/register HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    const answer = readResponse(busy, performance.now());
+    await vi.waitFor(() => expect(vendor.traffic.arrived).toBe(1));
+    const closed = (socket: Socket) => new Promise((resolve) => socket.once('close', resolve));
+    const [idleClosed, busyClosed] = [closed(idle), closed(busy)];
+    const signalled = performance.now();
+    gateway.child.kill('SIGTERM');
+
+    await idleClosed;
+    expect(performance.now() - signalled).toBeLessThan(VENDOR_DELAY_MS);
+    const response = await answer;
+    expect(response?.status).toBe(201);
+    expect(response?.body).toMatchObject({ client_id: 'c1' });
+    await busyClosed;
+    expect((await exitOf(gateway)).code).toBe(0);
   });
 
   it('closes a request still open at shutdown_grace_ms, logs how many at warn and exits 1', async () => {
