@@ -20,7 +20,7 @@ import {
   type ConfigFixture,
 } from '../support/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../support/process.js';
-import { openSocket, readResponse } from '../support/raw-http.js';
+import { openSocket, readResponse, sendRaw } from '../support/raw-http.js';
 
 /**
  * The gateway's lifecycle as an orchestrator drives it, on the real binary: SIGTERM drains
@@ -272,6 +272,25 @@ describe('SIGHUP', () => {
       msg: 'config reload refused, still serving the previous config: these settings need a restart',
     });
     expectRegistered(await register(gateway), gateway, '/idp', 'c1');
+  });
+
+  it("answers malformed HTTP on the listener main.ts owns with the app's 400, before and after a reload", async () => {
+    const { gateway, fixture } = await setup(answerAfter(0));
+    const expectInvalidHttp = async () => {
+      const answer = await sendRaw(gateway.url, 'GET / HTTP/9.9\r\nHost: a\r\n\r\n');
+      expect(answer?.status).toBe(400);
+      expect(answer?.headers.connection).toBe('close');
+      expect(answer?.body).toStrictEqual({
+        error: 'invalid_request',
+        error_description: 'the request is not valid HTTP',
+        request_id: answer?.headers['x-request-id'],
+      });
+    };
+    await expectInvalidHttp();
+    writeConfigFile(readConfig(fixture), dirname(fixture.file));
+    gateway.child.kill('SIGHUP');
+    await logged(gateway, 'config reloaded');
+    await expectInvalidHttp();
   });
 
   it('with a new route: serves it and the kept one, and the registration in flight completes on the old config', async () => {
