@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
 import Fastify, {
   LogController,
   type FastifyBaseLogger,
@@ -49,6 +50,7 @@ import {
   installJsonBody,
   installRequestGuards,
   limitStoreErrors,
+  listenerOptions,
   publicBase,
   registrationRoutes,
   siteRoutes,
@@ -74,7 +76,15 @@ export interface AppOptions {
   readonly cache?: Cache;
   /** Resolves the hosts of URLs the IdP may fetch; defaults to the system resolver. */
   readonly lookup?: HostLookup;
+  /**
+   * For a listener `main.ts` owns (`createListener`), which hands requests to `app.routing`
+   * and outlives reloads: the app and its metrics app get servers that never listen.
+   */
+  readonly detached?: boolean;
 }
+
+/** A server that never listens: fastify's `clientError` handler is reached through it. */
+const detachedServer = () => createServer();
 
 /**
  * Host lookups outstanding at once, gateway-wide; more are refused as unresolved. `dns.lookup`
@@ -169,6 +179,7 @@ export async function buildApp(
     requestTimeout: timeouts.requestMs,
     keepAliveTimeout: timeouts.keepAliveMs,
     ...listenerOptions(config.server),
+    ...(options.detached && { serverFactory: detachedServer }),
     frameworkErrors,
     clientErrorHandler,
   }) as FastifyInstance;
@@ -187,7 +198,11 @@ export async function buildApp(
   if (config.metrics.listener === undefined) {
     await app.register(metrics.routes(config.metrics.token));
   } else {
-    app.metricsApp = await metricsListener(logger, metrics.routes(config.metrics.token));
+    app.metricsApp = await metricsListener(
+      logger,
+      metrics.routes(config.metrics.token),
+      options.detached,
+    );
     app.addHook('onClose', () => app.metricsApp!.close());
   }
   await app.register(
@@ -266,33 +281,6 @@ export async function buildApp(
   return app;
 }
 
-/**
- * Options of the main listener's node server: HTTP, or HTTPS with `server.tls`. Client
- * certificates are asked for but never required by the handshake (`rejectUnauthorized: false`):
- * the gateway decides per route and answers with an OAuth error rather than a TLS alert.
- */
-function listenerOptions(server: GatewayConfig['server']) {
-  const { timeouts, tls } = server;
-  // Node checks both request timeouts on this interval (30 s by default), which would add up
-  // to 30 s to every bound.
-  const http = {
-    headersTimeout: timeouts.headersMs,
-    connectionsCheckingInterval: Math.min(1_000, Math.ceil(timeouts.headersMs / 2)),
-    requireHostHeader: false,
-  };
-  if (tls === undefined) return { http };
-  return {
-    https: {
-      ...http,
-      cert: tls.certificate,
-      key: tls.key,
-      ...(tls.clientCa === undefined ? {} : { ca: tls.clientCa }),
-      requestCert: tls.requestClientCertificate,
-      rejectUnauthorized: false,
-    },
-  };
-}
-
 function certificateSources(server: GatewayConfig['server']): CertificateSources {
   const { tls, clientCertificateHeader: header } = server;
   return {
@@ -305,11 +293,13 @@ function certificateSources(server: GatewayConfig['server']): CertificateSources
 async function metricsListener(
   logger: Logger,
   routes: (app: FastifyInstance) => Promise<void>,
+  detached: boolean | undefined,
 ): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: () => randomUUID(),
     logController: QUIET,
+    ...(detached && { serverFactory: detachedServer }),
   });
   app.addHook('onRequest', sendRequestId);
   installErrorHandling(app, 0);

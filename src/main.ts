@@ -2,14 +2,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { buildApp, EXAMPLE_ROUTES, openApiOf } from './app.js';
+import { EXAMPLE_ROUTES, openApiOf } from './app.js';
 import { assemble, loadGateway, type Gateway } from './assemble.js';
-import { BUNDLED_MAPPINGS } from './config/load.js';
+import { BUNDLED_MAPPINGS, type GatewayConfig } from './config/load.js';
 import { GatewayError } from './errors/index.js';
 import { createOutboundPolicy } from './lib/outbound-url.js';
 import { systemLookup } from './lib/system-lookup.js';
 import { FileError } from './lib/yaml-source.js';
 import { createLogger } from './http/index.js';
+import { createLifecycle, startGateway } from './lifecycle.js';
 import { loadMapping, type OperationName } from './mapping/index.js';
 import { mappingJsonSchema } from './mapping/json-schema.js';
 import { dryRunOffline } from './pipeline/dry-run.js';
@@ -78,40 +79,50 @@ async function serve(configFile: string | undefined): Promise<number> {
     sandbox === undefined ? loadGateway(configFile!, process.env) : assemble(sandbox.config);
   const { config } = gateway;
   const logger = createLogger(process.env.LOG_LEVEL ?? config.server.logLevel);
-  const app = await buildApp(gateway, { logger });
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
-  const metricsAddress = await app.metricsApp?.listen(config.metrics.listener);
+  const running = await startGateway(gateway, logger);
+  const lifecycle = createLifecycle(running, {
+    logger,
+    env: process.env,
+    closeAlso: async () => {
+      await Promise.all((sandbox?.backends ?? []).map((backend) => backend.close()));
+    },
+  });
+  // Before the ready line, which tells the orchestrator (and the tests) all is set up.
+  if (sandbox !== undefined) printSandboxUsage(running.address, config);
+  process.on('SIGHUP', () =>
+    configFile === undefined
+      ? logger.warn('SIGHUP ignored: the sandbox has no config file to reload')
+      : lifecycle.reload(configFile),
+  );
+  const drain = (signal: string) => void lifecycle.drain(signal).then((code) => process.exit(code));
+  process.on('SIGINT', () => drain('SIGINT'));
+  process.on('SIGTERM', () => drain('SIGTERM'));
+  const { address } = running;
   logger.info(
     {
       address,
-      metrics: metricsAddress ?? `${address}/metrics`,
+      metrics: running.metricsAddress ?? `${address}/metrics`,
       config: config.source,
       routes: config.routes.map((route) => route.prefix),
     },
     'dcr-gateway ready',
   );
-  if (sandbox !== undefined) {
-    const lines = config.routes.map(
-      (route) =>
-        `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
-        `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
-    );
-    const sites = config.sites.map(
-      (site) =>
-        `  ${site.issuer}/.well-known/openid-configuration  (registration, login and tokens on the same origin)\n`,
-    );
-    process.stdout.write(
-      `\nSandbox ready. Register a client:\n\n${lines.join('\n')}\nOr discover the standard IdP, as strict clients (oauth4webapi, MCP SDK) do:\n\n${sites.join('')}\n`,
-    );
-  }
-  const stop = async () => {
-    await app.close();
-    await Promise.all((sandbox?.backends ?? []).map((backend) => backend.close()));
-    process.exit(0);
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
   return -1;
+}
+
+function printSandboxUsage(address: string, config: GatewayConfig): void {
+  const lines = config.routes.map(
+    (route) =>
+      `  curl -s -X POST ${address}${route.prefix}/register -H 'Content-Type: application/json' ` +
+      `-d '{"redirect_uris":["https://app.example/callback"],"client_name":"My app"}'\n`,
+  );
+  const sites = config.sites.map(
+    (site) =>
+      `  ${site.issuer}/.well-known/openid-configuration  (registration, login and tokens on the same origin)\n`,
+  );
+  process.stdout.write(
+    `\nSandbox ready. Register a client:\n\n${lines.join('\n')}\nOr discover the standard IdP, as strict clients (oauth4webapi, MCP SDK) do:\n\n${sites.join('')}\n`,
+  );
 }
 
 async function checkMappings(dir: string): Promise<number> {

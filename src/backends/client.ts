@@ -44,6 +44,11 @@ export interface BackendClient {
   send(request: VendorRequest): Promise<VendorResponse>;
   /** The circuit breaker's state (`closed` without one). */
   breakerState(): BreakerState;
+  /**
+   * Closes the pool at once, failing calls still open: the app closes once its requests are
+   * done or, past the drain's bound, abandoned, so a call still waiting on its vendor would
+   * only hold the exit up to its own deadline.
+   */
   close(): Promise<void>;
 }
 
@@ -203,7 +208,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
       }
     },
     breakerState: () => breaker?.state() ?? 'closed',
-    close: () => pool.close(),
+    close: () => pool.destroy(),
   };
 }
 

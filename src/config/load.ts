@@ -181,6 +181,8 @@ export interface GatewayConfig {
     readonly auditLog: 'stdout' | 'stderr' | 'off' | { readonly file: string };
     readonly timeouts: InboundTimeouts;
     readonly maxConnections: number;
+    /** How long in-flight requests may take to finish once the gateway drains. */
+    readonly shutdownGraceMs: number;
     readonly tls?: TlsSettings;
     readonly clientCertificateHeader?: ClientCertificateHeaderSettings;
   };
@@ -333,6 +335,7 @@ export function serverSettings(
       keepAliveMs: server.timeouts.keep_alive_ms,
     },
     maxConnections: server.max_connections,
+    shutdownGraceMs: server.shutdown_grace_ms,
   };
 }
 

@@ -654,6 +654,10 @@ export const configSchema = z.strictObject({
         .positive()
         .default(4096)
         .describe('open client connections; more are closed at once'),
+      shutdown_grace_ms: milliseconds(
+        10_000,
+        'requests in flight may take to finish on SIGTERM (and on the old config after SIGHUP)',
+      ),
       tls: serverTls,
       client_certificate_header: clientCertificateHeader,
     })

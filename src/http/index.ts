@@ -15,3 +15,4 @@ export * from './registration-routes.js';
 export * from './request-guards.js';
 export * from './site.js';
 export * from './site-proxy.js';
+export * from './listener.js';

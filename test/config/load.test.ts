@@ -86,6 +86,7 @@ describe('loading a gateway config', () => {
       auditLog: 'stdout',
       timeouts: { headersMs: 10_000, bodyMs: 10_000, requestMs: 20_000, keepAliveMs: 72_000 },
       maxConnections: 4096,
+      shutdownGraceMs: 10_000,
     });
     expect(config.metrics).toStrictEqual({ listener: undefined, token: undefined });
     expect(config.cache).toStrictEqual({

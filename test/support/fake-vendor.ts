@@ -29,13 +29,18 @@ export interface FakeVendor {
   close(): Promise<void>;
 }
 
+/** How a fake vendor answers one request, once its body is in. */
+export type VendorAnswer = (
+  request: RecordedRequest,
+  response: ServerResponse,
+  baseUrl: string,
+) => void;
+
 /**
  * A scripted HTTP peer for failure cases a real IdP will not produce on demand (malformed
  * answers, hangs, drips). It records every request it receives and counts what is open.
  */
-export async function startFakeVendor(
-  answer: (request: RecordedRequest, response: ServerResponse, baseUrl: string) => void,
-): Promise<FakeVendor> {
+export async function startFakeVendor(answer: VendorAnswer): Promise<FakeVendor> {
   const requests: RecordedRequest[] = [];
   const traffic: VendorTraffic = { connections: 0, arrived: 0, open: 0, peakOpen: 0 };
   let baseUrl = '';
