@@ -196,7 +196,8 @@ describe('an Idempotency-Key header that is not 1 to 255 visible ASCII character
     fc.string({ unit: visible, minLength: 256, maxLength: 400 }),
     fc
       .tuple(
-        fc.string({ unit: visible, maxLength: 20 }),
+        // Not first: HTTP strips whitespace around a field value (RFC 9110 §5.5), so " k" is k.
+        fc.string({ unit: visible, minLength: 1, maxLength: 20 }),
         fc.constantFrom(' ', '\t', '\x01', '\x1f', '\x7f', '\xe9', '\xff'),
         fc.string({ unit: visible, minLength: 1, maxLength: 20 }),
       )
