@@ -1,8 +1,13 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
+import { inject } from 'vitest';
+import './cluster-setup.js';
 
-/** The real Redis the integration tests use: `REDIS_URL`, else the local default. */
-export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/**
+ * The real Redis the integration tests use: the `redis-cluster` project's cluster
+ * (test/support/cluster-setup.ts), else `REDIS_URL`, else the local default.
+ */
+export const REDIS_URL = inject('redisUrl') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export function redisClient(): Redis {
   return new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
