@@ -123,6 +123,7 @@ export async function buildApp(
       connectTimeoutMs: section.connectTimeoutMs,
       requestTimeoutMs: section.requestTimeoutMs,
       maxResponseBytes: section.maxResponseBytes,
+      connections: section.connections,
       retry: section.retry,
       breaker: section.breaker,
       observe: metrics.observeBackend,

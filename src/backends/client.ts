@@ -26,6 +26,8 @@ export interface BackendOptions {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Keep-alive connections to the backend, and calls in flight at once (more wait their turn). */
+  readonly connections?: number;
   /** Idempotent calls tried again after transient failures; undefined: never. */
   readonly retry?: RetrySettings | undefined;
   /** The backend's circuit breaker; undefined: none. */
@@ -53,10 +55,10 @@ export interface BackendClient {
 }
 
 /**
- * Connections per backend, and as many slots: a request that holds a slot always finds a socket,
- * so undici never queues one where its wait would escape the deadline.
+ * Keep-alive connections per backend by default, and as many slots: a request that holds a slot
+ * always finds a socket, so undici never queues one where its wait would escape the deadline.
  */
-const POOL_CONNECTIONS = 64;
+export const DEFAULT_POOL_CONNECTIONS = 64;
 
 const NO_RETRIES: RetrySettings = { retries: 0, baseDelayMs: 0 };
 
@@ -73,14 +75,14 @@ interface Outgoing {
 
 export function createBackendClient(options: BackendOptions): BackendClient {
   const pool = new Pool(options.baseUrl.origin, {
-    connections: POOL_CONNECTIONS,
+    connections: options.connections ?? DEFAULT_POOL_CONNECTIONS,
     maxResponseSize: options.maxResponseBytes,
     connectTimeout: options.connectTimeoutMs,
     // The call's deadline governs both; undici's would start only on a socket and restart per chunk.
     headersTimeout: 0,
     bodyTimeout: 0,
   });
-  const slots = createSlots(POOL_CONNECTIONS);
+  const slots = createSlots(options.connections ?? DEFAULT_POOL_CONNECTIONS);
   const breaker =
     options.breaker === undefined
       ? undefined

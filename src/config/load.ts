@@ -53,6 +53,8 @@ export interface ResolvedBackend {
   readonly connectTimeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly maxResponseBytes: number;
+  /** Keep-alive connections to the backend (and calls in flight at once); default the client's. */
+  readonly connections?: number | undefined;
   readonly retry: RetrySettings;
   readonly breaker: BreakerSettings | undefined;
   readonly capabilities: CapabilityNarrowing | undefined;
@@ -747,6 +749,7 @@ class Resolver {
       connectTimeoutMs: section.timeouts.connect_ms,
       requestTimeoutMs: section.timeouts.request_ms,
       maxResponseBytes: section.max_response_bytes,
+      connections: section.max_connections,
       ...resilience(section),
       capabilities: section.capabilities,
     };

@@ -74,6 +74,15 @@ export const backendSchema = z.strictObject({
     .prefault({})
     .describe('a vendor call past these bounds answers 504'),
   max_response_bytes: z.number().int().positive().default(1_048_576),
+  max_connections: z
+    .number()
+    .int()
+    .min(1)
+    .max(1_024)
+    .optional()
+    .describe(
+      'keep-alive connections to the backend (default 64); calls beyond them wait within request_ms',
+    ),
   retries: z
     .strictObject({
       max: z.number().int().min(0).max(5).default(2).describe('tries after the first'),

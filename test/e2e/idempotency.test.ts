@@ -250,6 +250,20 @@ describe('the duplicate window (no key, opt-in per route)', () => {
     expect(backend.clientCount()).toBe(before + 1);
   });
 
+  it('answers 20 identical registrations at once over two instances with one client', async () => {
+    const before = backend.clientCount();
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, index) =>
+        post(gateways[index % 2]!, metadata('Window burst'), undefined, '/window'),
+      ),
+    );
+    expect(backend.clientCount()).toBe(before + 1);
+    for (const answer of answers) {
+      expect(answer.status).toBe(201);
+      expect(answer.body).toStrictEqual(answers[0]!.body);
+    }
+  });
+
   it('registers different metadata as two clients', async () => {
     const before = backend.clientCount();
     const first = await post(gateways[0], metadata('Window B'), undefined, '/window');

@@ -131,3 +131,26 @@ it('opens the breaker after consecutive failures, fails fast while open, closes 
     backends: { fake: 'closed' },
   });
 });
+
+it('keeps at most max_connections calls open at the backend; the others wait their turn', async () => {
+  const { vendor, gateway, set } = await setup({ max_connections: 2, circuit_breaker: false });
+  set((request, response, baseUrl) => {
+    if (request.method !== 'POST') return false;
+    setTimeout(
+      () =>
+        json(response, 201, {
+          client_id: `c${vendor.traffic.arrived}`,
+          registration_access_token: 'vendor-rat',
+          registration_client_uri: `${baseUrl}/reg/c`,
+        }),
+      150,
+    );
+    return true;
+  });
+  const answers = await Promise.all(
+    Array.from({ length: 6 }, () => call('POST', `${gateway.url}/idp/register`, { body: M })),
+  );
+  expect(answers.map((answer) => answer.status)).toStrictEqual([201, 201, 201, 201, 201, 201]);
+  expect(vendor.traffic.peakOpen).toBe(2);
+  expect(vendor.traffic.connections).toBe(2);
+});
