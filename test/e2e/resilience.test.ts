@@ -154,3 +154,24 @@ it('keeps at most max_connections calls open at the backend; the others wait the
   expect(vendor.traffic.peakOpen).toBe(2);
   expect(vendor.traffic.connections).toBe(2);
 });
+
+it('answers a create whose answer is cut mid-body with 503, and serves again afterwards', async () => {
+  const { gateway, set } = await setup({ retries: { max: 2, base_delay_ms: 5 } });
+  let cut = true;
+  set((request, response) => {
+    if (request.method !== 'POST' || !cut) return false;
+    cut = false;
+    response.writeHead(201, { 'content-type': 'application/json', 'content-length': '200' });
+    response.write('{"client_id":"c1","registration_');
+    setTimeout(() => response.socket!.destroy(), 20);
+    return true;
+  });
+  const failed = await call('POST', `${gateway.url}/idp/register`, { body: M });
+  expectGatewayError(
+    failed,
+    503,
+    'temporarily_unavailable',
+    'the identity provider is unavailable',
+  );
+  expect((await call('POST', `${gateway.url}/idp/register`, { body: M })).status).toBe(201);
+});
