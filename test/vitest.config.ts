@@ -15,7 +15,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'redis-cluster',
-          include: ['test/conformance/**/*.test.ts'],
+          include: ['test/conformance/**/*.test.ts', 'test/e2e/idempotency.test.ts'],
           globalSetup: ['test/support/cluster-setup.ts'],
         },
       },

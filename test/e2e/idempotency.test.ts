@@ -14,7 +14,7 @@ import {
   type TestGateway,
 } from '../support/gateway.js';
 import { dribble } from '../support/raw-http.js';
-import { dumpRedis, redisClient, REDIS_URL, RedisRelay } from '../support/redis.js';
+import { dumpRedis, keysOf, redisClient, REDIS_URL, RedisRelay } from '../support/redis.js';
 
 /**
  * Idempotency-Key on registration, end to end: a real oidc-provider behind two gateway
@@ -150,7 +150,7 @@ describe('a request with an Idempotency-Key', () => {
       .registration_access_token;
     const redis = redisClient();
     try {
-      const keys = await redis.keys('dcrgw:idempotency:main:*');
+      const keys = await keysOf(redis, 'dcrgw:idempotency:main:*');
       expect(keys.length).toBeGreaterThan(0);
       for (const name of keys) {
         expect(name).not.toContain(key);

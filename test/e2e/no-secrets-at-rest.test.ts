@@ -1,6 +1,5 @@
 import fc from 'fast-check';
 import { jwtDecrypt } from 'jose';
-import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { StandardBackend } from '../../src/sandbox/standard-backend.js';
 import {
@@ -19,7 +18,7 @@ import { dumpRedis, REDIS_URL, redisClient } from '../support/redis.js';
 let setup: StandardSetup;
 let backend: StandardBackend;
 let gateway: TestGateway;
-let redis: Redis;
+let redis: ReturnType<typeof redisClient>;
 let key: Uint8Array;
 
 beforeAll(async () => {

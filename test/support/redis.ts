@@ -1,32 +1,58 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { redisTarget, type RedisConnection } from '../../src/cache/index.js';
 import { inject } from 'vitest';
 import './cluster-setup.js';
 
-/**
- * The real Redis the integration tests use: the `redis-cluster` project's cluster
- * (test/support/cluster-setup.ts), else `REDIS_URL`, else the local default.
- */
-export const REDIS_URL = inject('redisUrl') ?? process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** The one Redis node of the machine: `REDIS_URL`, else the local default. */
+export const STANDALONE_REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-export function redisClient(): Redis {
-  return new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+/**
+ * The real Redis the integration tests use: the `redis-cluster` or `redis-sentinel` project's
+ * (test/support/cluster-setup.ts, sentinel-setup.ts), else the standalone node.
+ */
+export const REDIS_URL = inject('redisUrl') ?? STANDALONE_REDIS_URL;
+
+/** A client of `REDIS_URL`, whatever its form (one node, Sentinel, Cluster). */
+export function redisClient(): RedisConnection {
+  const target = redisTarget(REDIS_URL);
+  const options = { maxRetriesPerRequest: 1 };
+  if (target.kind === 'cluster')
+    return new Cluster(target.nodes, { redisOptions: { ...target.options, ...options } });
+  return target.kind === 'node'
+    ? new Redis(target.url, options)
+    : new Redis({ ...target.options, ...options });
 }
 
-/** Every key and its value, whatever the type, as text. */
-export async function dumpRedis(redis: Redis): Promise<string[]> {
+/** The nodes holding keys: the masters of a Cluster (once it knows them), else the one. */
+async function keyHolders(redis: RedisConnection): Promise<Redis[]> {
+  if (!(redis instanceof Cluster)) return [redis];
+  if (redis.status !== 'ready') await new Promise((resolve) => redis.once('ready', resolve));
+  return redis.nodes('master');
+}
+
+/** Every key matching `pattern`, on every node. */
+export async function keysOf(redis: RedisConnection, pattern: string): Promise<string[]> {
+  const found = await Promise.all((await keyHolders(redis)).map((node) => node.keys(pattern)));
+  return found.flat();
+}
+
+/** Every key and its value, whatever the type, as text (on every node of a Cluster). */
+export async function dumpRedis(redis: RedisConnection): Promise<string[]> {
   const out: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'COUNT', 1000);
-    cursor = next;
-    for (const key of keys) {
-      const type = await redis.type(key);
-      const value =
-        type === 'string' ? await redis.get(key) : JSON.stringify(await redis.dump(key));
-      out.push(`${key} ${value ?? ''}`);
-    }
-  } while (cursor !== '0');
+  for (const node of await keyHolders(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) {
+        const type = await node.type(key);
+        const value =
+          type === 'string' ? await node.get(key) : JSON.stringify(await node.dump(key));
+        out.push(`${key} ${value ?? ''}`);
+      }
+    } while (cursor !== '0');
+  }
   return out;
 }
 
@@ -46,7 +72,8 @@ export class RedisRelay {
   }
 
   async open(): Promise<void> {
-    const target = new URL(REDIS_URL);
+    // Always the standalone node: a relay cannot stand in for a Cluster's or Sentinel's nodes.
+    const target = new URL(STANDALONE_REDIS_URL);
     this.server = createServer((client) => {
       const upstream = connect(Number(target.port || 6379), target.hostname);
       for (const socket of [client, upstream]) {
