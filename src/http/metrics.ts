@@ -100,7 +100,8 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     labelNames: ['route', 'operation', 'status_class', 'error'],
     registers: [registry],
   });
-  const registrationSeries = new Map<string, Counter.Internal>();
+  const requestSeries = boundSeries((labels) => requests.labels(labels));
+  const registrationSeries = boundSeries((labels) => registrations.labels(labels));
   return {
     countCacheRead: (backend, hit) => cacheReads.inc({ backend, result: hit ? 'hit' : 'miss' }),
     countRetry: (backend, call) => retries.inc({ backend, call }),
@@ -110,35 +111,21 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     observeBackend: (backend, call, status, seconds) =>
       vendorCalls.observe({ backend, call, status: String(status) }, seconds),
     install(app) {
-      // One bound label set per (route pattern, method, status), all finite: prom-client's
-      // label hashing per observation was a measurable share of a passthrough (README, Performance).
-      const bound = new Map<string, Histogram.Internal<'route' | 'method' | 'status'>>();
       app.addHook('onResponse', (request, reply, done) => {
-        const route = request.routeOptions.url ?? 'unmatched';
         const status = String(reply.statusCode);
-        const key = `${route} ${request.method} ${status}`;
-        let series = bound.get(key);
-        if (series === undefined) {
-          series = requests.labels({ route, method: request.method, status });
-          bound.set(key, series);
-        }
-        series.observe(reply.elapsedTime / 1000);
+        requestSeries({
+          route: request.routeOptions.url ?? 'unmatched',
+          method: request.method,
+          status,
+        }).observe(reply.elapsedTime / 1000);
         const { operation } = request.routeOptions.config;
-        if (operation !== undefined) {
-          const labels = {
+        if (operation !== undefined)
+          registrationSeries({
             route: operation.route,
             operation: operation.name,
-            status_class: `${Math.floor(reply.statusCode / 100)}xx`,
+            status_class: `${status[0]}xx`,
             error: request.failure?.code ?? '',
-          };
-          const id = `${labels.route} ${labels.operation} ${labels.status_class} ${labels.error}`;
-          let counter = registrationSeries.get(id);
-          if (counter === undefined) {
-            counter = registrations.labels(labels);
-            registrationSeries.set(id, counter);
-          }
-          counter.inc();
-        }
+          }).inc();
         done();
       });
     },
@@ -149,6 +136,24 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
         return registry.metrics();
       });
     },
+  };
+}
+
+/**
+ * A metric's series by label values, each bound once (label sets here are all finite: route
+ * patterns, methods, statuses, error codes): prom-client's label hashing per observation was a
+ * measurable share of a passthrough (README, Performance).
+ */
+function boundSeries<T>(bind: (labels: Record<string, string>) => T) {
+  const bound = new Map<string, T>();
+  return (labels: Record<string, string>): T => {
+    const key = Object.values(labels).join('\u0000');
+    let series = bound.get(key);
+    if (series === undefined) {
+      series = bind(labels);
+      bound.set(key, series);
+    }
+    return series;
   };
 }
 
