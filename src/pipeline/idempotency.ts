@@ -40,6 +40,9 @@ export async function registerOnce(
   const run = () => register(deps, call, admission);
   if (settings === undefined || wantsDryRun(call)) return run();
   const key = idempotencyKeyOf(scope.idempotencyKey);
+  const window = settings.duplicateWindowSeconds;
+  // Most registrations carry no key on a route without a window: nothing to hash for them.
+  if (key === undefined && window === undefined) return run();
   const fingerprint = fingerprintOf(admission.body);
   const caller = admission.principal.key ?? `address:${scope.address}`;
   const record = (kind: string, value: string) =>
@@ -49,10 +52,8 @@ export async function registerOnce(
       ttlSeconds: settings.ttlSeconds,
       audit: call.audit,
     });
-  const window = settings.duplicateWindowSeconds;
-  if (window === undefined) return run();
   return once(deps.claims, settings, { name: record('metadata', fingerprint), fingerprint }, run, {
-    ttlSeconds: window,
+    ttlSeconds: window!, // set: no key and no window returned above
     audit: call.audit,
     // Best effort without a key: a store that fails costs the window, not the registration.
     failOpen: true,
