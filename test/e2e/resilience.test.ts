@@ -1,7 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, expect, it } from 'vitest';
 import { json, startFakeVendor, type RecordedRequest } from '../support/fake-vendor.js';
-import { call, expectGatewayError, startGatewayFor, type TestGateway } from '../support/gateway.js';
+import {
+  call,
+  expectGatewayError,
+  startGatewayFor,
+  type CallResult,
+  type TestGateway,
+} from '../support/gateway.js';
 
 /**
  * Retries and the circuit breaker on real ports, in front of a scripted vendor: idempotent calls
@@ -35,6 +41,15 @@ async function setup(backendSection: Record<string, unknown>) {
   cleanup.push(() => gateway.close());
   return { vendor, gateway, set: (next: Script) => (script = next) };
 }
+
+/** The gateway's 503 for an IdP it cannot reach (Retry-After 5: not the breaker's). */
+const expectUnavailable = (response: CallResult) =>
+  expectGatewayError(
+    response,
+    503,
+    'temporarily_unavailable',
+    'the identity provider is unavailable',
+  );
 
 const metric = async (gateway: TestGateway, line: string) => {
   const text = (await call('GET', `${gateway.url}/metrics`)).text;
@@ -74,12 +89,7 @@ it('tries a read again after a 503 and after a dropped connection, never a creat
   });
   const posts = vendor.requests.filter((r) => r.method === 'POST').length;
   const refused = await call('POST', `${gateway.url}/idp/register`, { body: M });
-  expectGatewayError(
-    refused,
-    503,
-    'temporarily_unavailable',
-    'the identity provider is unavailable',
-  );
+  expectUnavailable(refused);
   expect(vendor.requests.filter((r) => r.method === 'POST').length).toBe(posts + 1);
 });
 
@@ -96,12 +106,7 @@ it('opens the breaker after consecutive failures, fails fast while open, closes 
   });
   for (let index = 0; index < 3; index++) {
     const failed = await call('POST', `${gateway.url}/idp/register`, { body: M });
-    expectGatewayError(
-      failed,
-      503,
-      'temporarily_unavailable',
-      'the identity provider is unavailable',
-    );
+    expectUnavailable(failed);
   }
   const arrived = vendor.traffic.arrived;
   const fast = await call('POST', `${gateway.url}/idp/register`, { body: M });
@@ -167,11 +172,6 @@ it('answers a create whose answer is cut mid-body with 503, and serves again aft
     return true;
   });
   const failed = await call('POST', `${gateway.url}/idp/register`, { body: M });
-  expectGatewayError(
-    failed,
-    503,
-    'temporarily_unavailable',
-    'the identity provider is unavailable',
-  );
+  expectUnavailable(failed);
   expect((await call('POST', `${gateway.url}/idp/register`, { body: M })).status).toBe(201);
 });
