@@ -5,7 +5,7 @@ import {
   vendorTimeout,
   vendorUnavailable,
 } from '../errors/index.js';
-import type { VendorRequest, VendorResponse } from '../mapping/index.js';
+import type { CallContext, VendorRequest, VendorResponse } from '../mapping/index.js';
 import {
   createAdminAuthorizer,
   refusesToken,
@@ -14,7 +14,7 @@ import {
 } from './admin-auth.js';
 import { createBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
 import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
-import { currentTrace, outgoingTraceparent } from '../lib/trace-context.js';
+import { outgoingTraceparent } from '../lib/trace-context.js';
 import { withRetries, type RetrySettings } from './retry.js';
 
 export interface BackendOptions {
@@ -43,7 +43,7 @@ export interface BackendOptions {
 /** The only code that talks to a vendor: one connection pool per backend. */
 export interface BackendClient {
   readonly id: string;
-  send(request: VendorRequest): Promise<VendorResponse>;
+  send(request: VendorRequest, context?: CallContext): Promise<VendorResponse>;
   /** The circuit breaker's state (`closed` without one). */
   breakerState(): BreakerState;
   /**
@@ -144,7 +144,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
 
   return {
     id: options.id,
-    async send(request) {
+    async send(request, context) {
       breaker?.admit();
       let phase: Phase = 'admin token';
       try {
@@ -154,8 +154,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             ...request.headers,
             accept: 'application/json',
           };
-          const trace = currentTrace.getStore();
-          if (trace !== undefined) headers.traceparent = outgoingTraceparent(trace);
+          if (context?.trace !== undefined) headers.traceparent = outgoingTraceparent(context.trace);
           const authorization =
             typeof request.auth === 'object'
               ? `Bearer ${request.auth.bearer}`

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
 import { methodNotAllowed } from '../errors/index.js';
 import { installSignedRequestBody } from './json-body.js';
 import type { LimitHook, RouteLimiters } from './rate-limit.js';
@@ -14,7 +15,7 @@ import {
   type Principal,
   type Route,
 } from '../pipeline/index.js';
-import { currentTrace, traceOf } from '../lib/trace-context.js';
+import { traceOf, type Trace } from '../lib/trace-context.js';
 import { writeAuditLine, type AuditOperation } from './audit-log.js';
 import type { PublicBase } from './public-base.js';
 
@@ -41,6 +42,7 @@ export function registrationRoutes(
     app.decorateRequest('publicBase', undefined);
     app.decorateRequest('admission', undefined);
     app.decorateRequest('auditFacts', undefined);
+    app.decorateRequest('trace', undefined);
     const audited = (operation: AuditOperation) => ({
       config: { operation: { route: route.id, name: operation } },
       onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
@@ -57,9 +59,10 @@ export function registrationRoutes(
     // and goes on with each vendor call it makes.
     app.addHook('onRequest', (request, _reply, done) => {
       const header = request.headers.traceparent;
-      const trace = traceOf(typeof header === 'string' ? header : undefined);
-      request.log = request.log.child({ trace_id: trace.traceId });
-      currentTrace.run(trace, done);
+      request.trace = traceOf(typeof header === 'string' ? header : undefined);
+      // On fastify's own child: a child of that child cost a prototype chain per request.
+      (request.log as Logger).setBindings({ trace_id: request.trace.traceId });
+      done();
     });
     // Before the body is read: a request for a host this gateway does not serve goes no further.
     app.addHook('onRequest', async (request) => {
@@ -74,6 +77,7 @@ export function registrationRoutes(
       publicBaseUrl: request.publicBase!,
       dryRun: request.headers['x-dry-run'] === 'true',
       ...(request.auditFacts && { audit: request.auditFacts }),
+      ...(request.trace && { trace: request.trace }),
     });
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;
@@ -162,5 +166,7 @@ declare module 'fastify' {
     publicBase: string | undefined;
     /** What inbound authentication established for a registration request. */
     admission: Admission | undefined;
+    /** The caller's W3C trace (or a new one), continued by the vendor calls it makes. */
+    trace: Trace | undefined;
   }
 }

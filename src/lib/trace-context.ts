@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 
 /** The W3C Trace Context (traceparent) a request belongs to. */
@@ -29,9 +28,3 @@ export function traceOf(header: string | undefined): Trace {
 /** The `traceparent` of a call the gateway makes within `trace`: the gateway's own span. */
 export const outgoingTraceparent = (trace: Trace): string =>
   `00-${trace.traceId}-${randomBytes(8).toString('hex')}-${trace.flags}`;
-
-/**
- * The trace of the request being served, wherever the code runs on its behalf (vendor calls
- * read it to propagate it); undefined outside a request.
- */
-export const currentTrace = new AsyncLocalStorage<Trace>();

@@ -9,7 +9,7 @@ import type {
   CompiledOperation,
 } from './compile.js';
 import { isRecord, type Json } from './fields.js';
-import type { Send, VendorRequest } from './port.js';
+import type { CallContext, Send, VendorRequest } from './port.js';
 import type { OperationName } from './schema.js';
 import { TemplateError, type TemplateScope } from './template.js';
 
@@ -35,10 +35,19 @@ export interface VendorAdapter {
    * the vendor made the client, a later call, `commit` itself, the client is removed again by
    * the mapping's compensation before the error goes on.
    */
-  create<T>(metadata: Readonly<Json>, commit: (created: Outcome) => T | Promise<T>): Promise<T>;
-  read(clientId: string, state: VendorState): Promise<Outcome>;
-  update(clientId: string, state: VendorState, metadata: Readonly<Json>): Promise<Outcome>;
-  delete(clientId: string, state: VendorState): Promise<void>;
+  create<T>(
+    metadata: Readonly<Json>,
+    commit: (created: Outcome) => T | Promise<T>,
+    context?: CallContext,
+  ): Promise<T>;
+  read(clientId: string, state: VendorState, context?: CallContext): Promise<Outcome>;
+  update(
+    clientId: string,
+    state: VendorState,
+    metadata: Readonly<Json>,
+    context?: CallContext,
+  ): Promise<Outcome>;
+  delete(clientId: string, state: VendorState, context?: CallContext): Promise<void>;
   /** The vendor requests an operation would send, rendered without sending them. */
   dryRun(operation: OperationName, input: DryRunInput): Promise<DryRun>;
 }
@@ -76,7 +85,12 @@ export interface AdapterOptions {
 export const REGISTERED_STATE = 'registered';
 
 export function createAdapter(mapping: CompiledMapping, options: AdapterOptions): VendorAdapter {
-  const { params, send } = options;
+  const { params } = options;
+  /** The port, with the context of the request each call serves. */
+  const sendIn =
+    (context: CallContext | undefined): Send =>
+    (request) =>
+      options.send(request, context);
   const make = options.generate ?? randomValue;
   const { create, read, update, delete: remove } = mapping.operations;
   const allowedMethods = Object.freeze([
@@ -103,6 +117,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
     clientId: string,
     state: VendorState,
     metadata: Readonly<Json>,
+    context: CallContext | undefined,
   ): Promise<Outcome> => {
     const operation = needed(name);
     const run = await runCalls(
@@ -111,7 +126,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
       scopeOf(params, state, clientId),
       storedOnly(mapping, metadata),
       mapping,
-      send,
+      sendIn(context),
     );
     // What the caller registered, before the stored-fields filter: echo is for members the
     // vendor does not keep.
@@ -140,7 +155,12 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
   const adapter: VendorAdapter = {
     mapping,
     allowedMethods,
-    async create<T>(input: Readonly<Json>, commit: (created: Outcome) => T | Promise<T>) {
+    async create<T>(
+      input: Readonly<Json>,
+      commit: (created: Outcome) => T | Promise<T>,
+      context?: CallContext,
+    ) {
+      const send = sendIn(context);
       const metadata: Json = storedOnly(mapping, input);
       const vars: Record<string, unknown> = {};
       generateInto(metadata, vars);
@@ -159,20 +179,21 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
           throw badVendorResponse('create yielded no client_id');
         return await commit({ record: { ...record, client_id: clientId }, state, rotated: false });
       } catch (error) {
-        if (made) await compensate(scope.vars);
+        if (made) await compensate(scope.vars, send);
         throw error;
       }
     },
-    read: (clientId, state) => manage('read', clientId, state, {}),
-    update: (clientId, state, metadata) => manage('update', clientId, state, metadata),
-    async delete(clientId, state) {
+    read: (clientId, state, context) => manage('read', clientId, state, {}, context),
+    update: (clientId, state, metadata, context) =>
+      manage('update', clientId, state, metadata, context),
+    async delete(clientId, state, context) {
       await runCalls(
         needed('delete').calls,
         'delete',
         scopeOf(params, state, clientId),
         {},
         mapping,
-        send,
+        sendIn(context),
       );
     },
     async dryRun(name, input) {
@@ -201,7 +222,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
   return Object.freeze(adapter);
 
   /** Undoes a create with what the calls so far captured; never throws. */
-  async function compensate(vars: Readonly<Record<string, unknown>>): Promise<void> {
+  async function compensate(vars: Readonly<Record<string, unknown>>, send: Send): Promise<void> {
     const clientId = typeof vars.client_id === 'string' ? vars.client_id : '(unknown)';
     const calls = create.compensate ?? remove?.calls;
     try {

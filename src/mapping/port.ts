@@ -1,3 +1,5 @@
+import type { Trace } from '../lib/trace-context.js';
+
 /**
  * The adapter's only port to the outside: one rendered vendor call goes out, its answer comes
  * back. `backends/` implements it (admin credentials, pools, deadlines); examples and dry runs
@@ -23,4 +25,14 @@ export interface VendorResponse {
   readonly body: unknown;
 }
 
-export type Send = (request: VendorRequest) => Promise<VendorResponse>;
+/**
+ * What a vendor call carries from the request it serves, handed down explicitly (an
+ * AsyncLocalStorage turned on Node's promise hooks for every promise in the process, about a
+ * sixth of a registration's CPU; README, Performance).
+ */
+export interface CallContext {
+  /** The caller's W3C trace, continued by each vendor call. */
+  readonly trace?: Trace | undefined;
+}
+
+export type Send = (request: VendorRequest, context?: CallContext) => Promise<VendorResponse>;

@@ -3,6 +3,7 @@ import type { SealedCache, SealedClaims } from '../cache/index.js';
 import type { IdempotencySettings } from '../config/load.js';
 import type { Capabilities, RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
+import type { Trace } from '../lib/trace-context.js';
 import type { VendorAdapter } from '../mapping/index.js';
 
 /** A configured backend: one IdP instance behind its compiled vendor adapter. */
@@ -55,6 +56,8 @@ export interface Call {
   readonly dryRun?: boolean;
   /** Filled in as the call learns them, for its audit line. */
   readonly audit?: AuditFacts;
+  /** The caller's W3C trace, continued by every vendor call the request makes. */
+  readonly trace?: Trace;
 }
 
 /** What a call establishes that its audit line names: never a secret. */

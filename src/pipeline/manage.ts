@@ -59,9 +59,9 @@ const cacheKey = ({ backend, grant }: Managed): string =>
   readKey(backend.id, backend.adapter.mapping.hash, grant.clientId);
 
 /** The client as the vendor holds it now, from the cache when this very grant cached it. */
-async function current(deps: PipelineDeps, managed: Managed): Promise<Current> {
+async function current(deps: PipelineDeps, call: Call, managed: Managed): Promise<Current> {
   const { grant, backend } = managed;
-  const read = () => backend.adapter.read(grant.clientId, grant.state);
+  const read = () => backend.adapter.read(grant.clientId, grant.state, call);
   if (deps.readCacheTtlSeconds === 0) return follow(deps, managed, await read());
   const key = cacheKey(managed);
   const cached = (await deps.cache.get(key)) as
@@ -97,7 +97,7 @@ export async function read(
   call: Call,
   clientId: string,
 ): Promise<ClientResponse> {
-  return respond(call, await current(deps, await authorize(deps, call, clientId)));
+  return respond(call, await current(deps, call, await authorize(deps, call, clientId)));
 }
 
 /**
@@ -127,7 +127,7 @@ export async function update(
   const fieldScopes = call.route.access.fieldScopes ?? {};
   const gated = gatedMembers(fieldScopes, metadata).length > 0;
   if (clientSecret !== undefined || gated) {
-    const now = await current(deps, managed);
+    const now = await current(deps, call, managed);
     if (clientSecret !== undefined && !sameSecret(clientSecret, now.client.client_secret)) {
       throw invalidRequest('client_secret does not match the current secret');
     }
@@ -136,7 +136,7 @@ export async function update(
   }
   const { backend, grant } = managed;
   await deps.cache.delete(cacheKey(managed));
-  const outcome = await backend.adapter.update(grant.clientId, grant.state, metadata);
+  const outcome = await backend.adapter.update(grant.clientId, grant.state, metadata, call);
   await deps.cache.delete(cacheKey(managed));
   const updated = follow(deps, managed, outcome);
   return respond(call, { ...updated, client: withStatement(updated.client, statement) });
@@ -145,6 +145,6 @@ export async function update(
 /** RFC 7592 §2.3 delete. */
 export async function remove(deps: PipelineDeps, call: Call, clientId: string): Promise<void> {
   const managed = await authorize(deps, call, clientId);
-  await managed.backend.adapter.delete(managed.grant.clientId, managed.grant.state);
+  await managed.backend.adapter.delete(managed.grant.clientId, managed.grant.state, call);
   await deps.cache.delete(cacheKey(managed));
 }

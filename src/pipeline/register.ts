@@ -57,6 +57,6 @@ export async function register(
       state,
     });
     return clientResponse(withStatement(normalized, statement), route, call.publicBaseUrl, token);
-  });
+  }, call);
   return { status: 201, body: client };
 }

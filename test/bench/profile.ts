@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fallbackStage, STAGES } from './stages.js';
 
 interface ProfileNode {
   id: number;
@@ -37,4 +38,60 @@ export function summarizeProfile(file: string): string {
       .map(([name, hits]) => `  ${((hits / total) * 100).toFixed(1).padStart(5)} %  ${name}`)
       .join('\n');
   return `self time by owner:\n${top(byOwner, 15)}\nself time by function:\n${top(byFunction, 20)}`;
+}
+
+interface Profile {
+  nodes: (ProfileNode & { children?: number[] })[];
+  startTime: number;
+  endTime: number;
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/**
+ * CPU µs per request by stage (see stages.ts): each sample's time goes to the stage of the
+ * innermost frame on its stack that a rule names. Idle and startup time are shown but not
+ * divided by `requests`, the number the process served while it was profiled.
+ */
+export function stageBreakdown(file: string, requests: number): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parentOf = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  const stageOf = new Map<number, string>();
+  const stageOfNode = (id: number): string => {
+    const known = stageOf.get(id);
+    if (known !== undefined) return known;
+    const leaf = byId.get(id)!.callFrame;
+    let stage: string | undefined;
+    for (let at: number | undefined = id; at !== undefined && stage === undefined; at = parentOf.get(at)) {
+      const { url } = byId.get(at)!.callFrame;
+      stage = STAGES.find(([, where]) => where.test(url))?.[0];
+    }
+    stage ??= fallbackStage(leaf.functionName, leaf.url);
+    stageOf.set(id, stage);
+    return stage;
+  };
+  const micros = new Map<string, number>();
+  profile.samples.forEach((id, index) => {
+    const stage = stageOfNode(id);
+    micros.set(stage, (micros.get(stage) ?? 0) + (profile.timeDeltas[index] ?? 0));
+  });
+  const excluded = new Set(['(idle)', STAGES[0]![0]]);
+  const busy = [...micros].filter(([stage]) => !excluded.has(stage));
+  const total = busy.reduce((sum, [, us]) => sum + us, 0);
+  const order = [...STAGES.map(([stage]) => stage), ...micros.keys()];
+  const width = Math.max(...order.map((stage) => stage.length));
+  const lines = [...new Set(order)]
+    .filter((stage) => micros.has(stage) && !excluded.has(stage))
+    .map((stage) => {
+      const us = micros.get(stage)!;
+      return `  ${stage.padEnd(width)}  ${(us / requests).toFixed(1).padStart(6)} µs  ${((us / total) * 100).toFixed(1).padStart(5)} %`;
+    });
+  const seconds = (stage: string) => ((micros.get(stage) ?? 0) / 1e6).toFixed(1);
+  return [
+    `main-thread CPU per request by stage (${requests} requests; idle ${seconds('(idle)')} s and startup ${seconds(STAGES[0]![0])} s not counted):`,
+    ...lines,
+    `  ${'total'.padEnd(width)}  ${(total / requests).toFixed(1).padStart(6)} µs`,
+  ].join('\n');
 }
