@@ -154,7 +154,8 @@ export function createBackendClient(options: BackendOptions): BackendClient {
             ...request.headers,
             accept: 'application/json',
           };
-          if (context?.trace !== undefined) headers.traceparent = outgoingTraceparent(context.trace);
+          if (context?.trace !== undefined)
+            headers.traceparent = outgoingTraceparent(context.trace);
           const authorization =
             typeof request.auth === 'object'
               ? `Bearer ${request.auth.bearer}`

@@ -47,16 +47,20 @@ export async function register(
     const run = await backend.adapter.dryRun('create', { metadata });
     return { status: 200, body: dryRunAnswer(backend, run) };
   }
-  const client = await backend.adapter.create(metadata, ({ record, state }) => {
-    const normalized = normalize(backend, record);
-    if (call.audit) call.audit.clientId = normalized.client_id;
-    const token = issueToken(deps, {
-      route: route.id,
-      backend: backend.id,
-      clientId: normalized.client_id,
-      state,
-    });
-    return clientResponse(withStatement(normalized, statement), route, call.publicBaseUrl, token);
-  }, call);
+  const client = await backend.adapter.create(
+    metadata,
+    ({ record, state }) => {
+      const normalized = normalize(backend, record);
+      if (call.audit) call.audit.clientId = normalized.client_id;
+      const token = issueToken(deps, {
+        route: route.id,
+        backend: backend.id,
+        clientId: normalized.client_id,
+        state,
+      });
+      return clientResponse(withStatement(normalized, statement), route, call.publicBaseUrl, token);
+    },
+    call,
+  );
   return { status: 201, body: client };
 }

@@ -57,14 +57,19 @@ export function stageBreakdown(file: string, requests: number): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const parentOf = new Map<number, number>();
-  for (const node of profile.nodes) for (const child of node.children ?? []) parentOf.set(child, node.id);
+  for (const node of profile.nodes)
+    for (const child of node.children ?? []) parentOf.set(child, node.id);
   const stageOf = new Map<number, string>();
   const stageOfNode = (id: number): string => {
     const known = stageOf.get(id);
     if (known !== undefined) return known;
     const leaf = byId.get(id)!.callFrame;
     let stage: string | undefined;
-    for (let at: number | undefined = id; at !== undefined && stage === undefined; at = parentOf.get(at)) {
+    for (
+      let at: number | undefined = id;
+      at !== undefined && stage === undefined;
+      at = parentOf.get(at)
+    ) {
       const { url } = byId.get(at)!.callFrame;
       stage = STAGES.find(([, where]) => where.test(url))?.[0];
     }

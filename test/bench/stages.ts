@@ -9,7 +9,10 @@ export const STAGES: readonly (readonly [stage: string, where: RegExp])[] = [
   ['startup (not per request)', /^node:internal\/modules\//],
   ['parse (JSON body)', /dist\/http\/json-body\.js|dist\/lib\/json-depth\.js|secure-json-parse/],
   ['validate (RFC 7591 metadata)', /dist\/dcr\/(validate|metadata)\.js|\/zod\//],
-  ['policy (defaults, outbound URLs)', /dist\/dcr\/(policy|fetched-urls|update-rules)\.js|dist\/lib\/outbound-url\.js/],
+  [
+    'policy (defaults, outbound URLs)',
+    /dist\/dcr\/(policy|fetched-urls|update-rules)\.js|dist\/lib\/outbound-url\.js/,
+  ],
   ['mapping (render, read back)', /dist\/mapping\//],
   ['vendor call (client, breaker, undici)', /dist\/backends\/|\/undici\//],
   ['normalize (strict response)', /dist\/dcr\/normalize\.js|dist\/pipeline\/respond\.js/],
@@ -19,10 +22,16 @@ export const STAGES: readonly (readonly [stage: string, where: RegExp])[] = [
   ['cache seal/unseal', /dist\/cache\/sealed\.js/],
   ['cache store (Redis client)', /dist\/cache\/|\/ioredis\/|\/redis-parser\/|\/@ioredis\//],
   ['pipeline (steps, trace)', /dist\/pipeline\/|dist\/lib\/trace-context\.js/],
-  ['logging (pino, access, audit)', /\/pino\/|\/sonic-boom\/|\/thread-stream\/|dist\/http\/(logger|access-log|audit-log|failure-summary)\.js/],
+  [
+    'logging (pino, access, audit)',
+    /\/pino\/|\/sonic-boom\/|\/thread-stream\/|dist\/http\/(logger|access-log|audit-log|failure-summary)\.js/,
+  ],
   ['metrics (prom-client)', /\/prom-client\/|dist\/http\/metrics\.js/],
   ['routes and hooks (gateway http/)', /dist\/http\/|dist\/app\.js/],
-  ['fastify (router, hooks, reply)', /\/fastify\/|\/find-my-way\/|\/avvio\/|\/fast-json-stringify\/|\/@fastify\//],
+  [
+    'fastify (router, hooks, reply)',
+    /\/fastify\/|\/find-my-way\/|\/avvio\/|\/fast-json-stringify\/|\/@fastify\//,
+  ],
 ];
 
 /** Frames no rule names, by what they are. */
