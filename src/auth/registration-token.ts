@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { randomBytes } from '../lib/crypto.js';
 import { badVendorResponse, invalidToken } from '../errors/index.js';
 
 /** What a gateway registration access token (RAT) carries, encrypted. */

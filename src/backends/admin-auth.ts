@@ -1,5 +1,5 @@
 import { vendorUnavailable } from '../errors/index.js';
-import { untilAborted } from './deadline.js';
+import { untilAborted, type DeadlineSignal } from './deadline.js';
 
 /** How a vendor's admin API authenticates callers; declared by the backend's mapping file. */
 export type AdminScheme =
@@ -65,7 +65,7 @@ export const TOKEN_COOLDOWN_MS = 1_000;
 
 export interface AdminAuthorizer {
   /** The `Authorization` value for an admin call; the caller stops waiting when `signal` aborts. */
-  (signal: AbortSignal): Promise<string | undefined>;
+  (signal: DeadlineSignal): Promise<string | undefined>;
   /**
    * The vendor answered 401 to `value`: whether a call retried now would carry a fresh token.
    * The refused token is forgotten (once, however many calls saw it refused); a token issued
@@ -139,7 +139,7 @@ function clientCredentials(
     };
     return cached.value;
   };
-  const authorize = async (signal: AbortSignal): Promise<string> => {
+  const authorize = async (signal: DeadlineSignal): Promise<string> => {
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.value;
     if (refusal !== undefined && refusal.until > Date.now()) throw refusal.error;
     inFlight ??= fetchToken().finally(() => {

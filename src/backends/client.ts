@@ -13,7 +13,13 @@ import {
   type AdminScheme,
 } from './admin-auth.js';
 import { createBreaker, type BreakerSettings, type BreakerState } from './breaker.js';
-import { createSlots, DeadlineExceeded, inSlot, withDeadline } from './deadline.js';
+import {
+  createSlots,
+  DeadlineExceeded,
+  inSlot,
+  withDeadline,
+  type DeadlineSignal,
+} from './deadline.js';
 import { outgoingTraceparent } from '../lib/trace-context.js';
 import { withRetries, type RetrySettings } from './retry.js';
 
@@ -94,7 +100,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
   /** One request and its whole body, in a slot, ended by `signal`. */
   const exchange = async (
     outgoing: Outgoing,
-    signal: AbortSignal,
+    signal: DeadlineSignal,
     onSlot: () => void = () => undefined,
   ): Promise<VendorResponse> => {
     const started = performance.now();

@@ -1,5 +1,5 @@
 import { errors as undiciErrors } from 'undici';
-import { untilAborted } from './deadline.js';
+import { untilAborted, type DeadlineSignal } from './deadline.js';
 
 /** How often, and how soon, an idempotent vendor call is tried again. */
 export interface RetrySettings {
@@ -36,7 +36,7 @@ const transientFailure = (error: unknown): boolean =>
 export async function withRetries<T extends { status: number }>(
   method: string,
   settings: RetrySettings,
-  signal: AbortSignal,
+  signal: DeadlineSignal,
   attempt: () => Promise<T>,
   onRetry: () => void = () => undefined,
   random: () => number = Math.random,
@@ -59,7 +59,7 @@ export async function withRetries<T extends { status: number }>(
 }
 
 /** Waits `ms`, or rejects with the deadline's reason when it passes first. */
-async function backoff(ms: number, signal: AbortSignal): Promise<void> {
+async function backoff(ms: number, signal: DeadlineSignal): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([

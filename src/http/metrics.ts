@@ -102,6 +102,7 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
   });
   const requestSeries = boundSeries((labels) => requests.labels(labels));
   const registrationSeries = boundSeries((labels) => registrations.labels(labels));
+  const vendorSeries = boundSeries((labels) => vendorCalls.labels(labels));
   return {
     countCacheRead: (backend, hit) => cacheReads.inc({ backend, result: hit ? 'hit' : 'miss' }),
     countRetry: (backend, call) => retries.inc({ backend, call }),
@@ -109,7 +110,7 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
     countRateLimitError: (route, limit) => rateLimitErrors.inc({ route, limit }),
     countCompensation: (backend, outcome) => compensations.inc({ backend, outcome }),
     observeBackend: (backend, call, status, seconds) =>
-      vendorCalls.observe({ backend, call, status: String(status) }, seconds),
+      vendorSeries({ backend, call, status: String(status) }).observe(seconds),
     install(app) {
       app.addHook('onResponse', (request, reply, done) => {
         const status = String(reply.statusCode);
@@ -141,7 +142,7 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
 
 /**
  * A metric's series by label values, each bound once (label sets here are all finite: route
- * patterns, methods, statuses, error codes): prom-client's label hashing per observation was a
+ * patterns, methods, statuses, error codes, backends and their mapping's calls): prom-client's label hashing per observation was a
  * measurable share of a passthrough (README, Performance).
  */
 function boundSeries<T>(bind: (labels: Record<string, string>) => T) {

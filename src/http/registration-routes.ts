@@ -65,11 +65,18 @@ export function registrationRoutes(
       done();
     });
     // Before the body is read: a request for a host this gateway does not serve goes no further.
-    app.addHook('onRequest', async (request) => {
-      request.publicBase = publicBaseOf(request);
+    app.addHook('onRequest', (request, _reply, done) => {
+      try {
+        request.publicBase = publicBaseOf(request);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done();
     });
-    app.addHook('onSend', async (_request, reply) => {
+    app.addHook('onSend', (_request, reply, payload, done) => {
       void reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
+      done(null, payload);
     });
     const call = (request: FastifyRequest): Call => ({
       route,

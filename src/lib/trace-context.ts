@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from './crypto.js';
 
 /** The W3C Trace Context (traceparent) a request belongs to. */
 export interface Trace {

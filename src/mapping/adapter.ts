@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { badVendorResponse, methodNotAllowed } from '../errors/index.js';
-import { randomAlphanumeric } from '../lib/crypto.js';
+import { randomAlphanumeric, randomBytes } from '../lib/crypto.js';
 import type {
   CompiledCall,
   CompiledGenerated,

@@ -5,6 +5,7 @@ import {
   DeadlineExceeded,
   inSlot,
   withDeadline,
+  type DeadlineSignal,
 } from '../../src/backends/deadline.js';
 
 /**
@@ -38,7 +39,7 @@ const script: fc.Arbitrary<Script> = fc.record({
 });
 
 /** A timer that, if asked to, stops early with the abort reason like a destroyed socket. */
-const pause = (ms: number, signal?: AbortSignal) =>
+const pause = (ms: number, signal?: DeadlineSignal) =>
   new Promise<void>((resolve, reject) => {
     const timer = setTimeout(resolve, ms);
     signal?.addEventListener(
@@ -82,7 +83,7 @@ it('settles every call by its deadline whatever the vendor and the queue do', as
                 const started = Date.now();
                 let granted: number | undefined;
                 let wouldEnd: number | undefined;
-                const vendor = async (signal: AbortSignal) => {
+                const vendor = async (signal: DeadlineSignal) => {
                   granted = Date.now();
                   wouldEnd = granted + call.headersAfter + call.chunks * call.dripEvery;
                   grants.push(index);

@@ -5,6 +5,7 @@ import {
   inSlot,
   untilAborted,
   withDeadline,
+  type DeadlineSignal,
 } from '../../src/backends/deadline.js';
 
 /**
@@ -51,7 +52,7 @@ it('settles with the answer when the call ends before the deadline', async () =>
 });
 
 it('aborts the signal and rejects with DeadlineExceeded at the deadline, even if the call ignores it', async () => {
-  let signal: AbortSignal | undefined;
+  let signal: DeadlineSignal | undefined;
   const call = withDeadline(100, (given) => {
     signal = given;
     return new Promise<never>(() => undefined);
@@ -66,6 +67,31 @@ it('aborts the signal and rejects with DeadlineExceeded at the deadline, even if
     ms: 100,
     message: 'no complete answer within 100 ms',
   });
+});
+
+it('tells each listener of the deadline once, and none removed or added after it passed', async () => {
+  const heard: string[] = [];
+  const call = withDeadline(100, (signal) => {
+    const listener = (name: string) => () => heard.push(name);
+    const removed = listener('removed');
+    signal.addEventListener('abort', listener('first'), { once: true });
+    signal.addEventListener('abort', removed);
+    signal.addEventListener('abort', listener('second'));
+    signal.removeEventListener('abort', removed);
+    return new Promise<never>((_resolve, reject) =>
+      signal.addEventListener('abort', () => {
+        signal.addEventListener('abort', listener('late'));
+        reject(signal.reason);
+      }),
+    );
+  });
+  await vi.advanceTimersByTimeAsync(99);
+  expect(await state(call)).toBe('pending');
+  expect(heard).toEqual([]);
+  await vi.advanceTimersByTimeAsync(1);
+  expect(await state(call)).toBe('rejected DeadlineExceeded');
+  await vi.advanceTimersByTimeAsync(1_000);
+  expect(heard).toEqual(['first', 'second']);
 });
 
 it('untilAborted rejects with the reason, at once when the signal is already aborted', async () => {
