@@ -22,6 +22,7 @@ import {
 } from './deadline.js';
 import { outgoingTraceparent } from '../lib/trace-context.js';
 import { withRetries, type RetrySettings } from './retry.js';
+import { copyOf } from '../lib/objects.js';
 
 export interface BackendOptions {
   readonly id: string;
@@ -156,10 +157,8 @@ export function createBackendClient(options: BackendOptions): BackendClient {
       try {
         const response = await withDeadline(options.requestTimeoutMs, async (signal) => {
           const path = requestPath(request, options.baseUrl, basePath);
-          const headers: Record<string, string> = {
-            ...request.headers,
-            accept: 'application/json',
-          };
+          const headers: Record<string, string> = copyOf(request.headers ?? {});
+          headers.accept = 'application/json';
           if (context?.trace !== undefined)
             headers.traceparent = outgoingTraceparent(context.trace);
           const authorization =

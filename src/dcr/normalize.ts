@@ -2,6 +2,7 @@ import { badVendorResponse } from '../errors/index.js';
 import type { FieldKind, FieldSpec, Metadata, MetadataValue } from './metadata.js';
 import { applyDefaults } from './policy.js';
 import { checkMember, specOf } from './validate.js';
+import { mergeInto } from '../lib/objects.js';
 
 /** A client as the gateway returns it, before the gateway's RAT and URI are added. */
 export interface ClientInformation extends Metadata {
@@ -49,7 +50,7 @@ export function normalizeClient(
   if (issuedAt !== undefined) head.client_id_issued_at = issuedAt;
   if (secret !== undefined)
     head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
-  return { ...head, ...registered };
+  return mergeInto(head, registered);
 }
 
 /**

@@ -8,6 +8,7 @@ import {
   TLS_SUBJECT_FIELDS,
   type Metadata,
 } from './metadata.js';
+import { copyOf } from '../lib/objects.js';
 
 /** What one backend can register; declared by its mapping file, narrowed by backend config. */
 export interface Capabilities {
@@ -85,7 +86,7 @@ function scopeValues(metadata: Metadata): string[] {
 
 /** RFC 7591 §2 and OIDC Registration §2 defaults, derived from each other when one is given. */
 export function applyDefaults(input: Metadata): Metadata {
-  const metadata = { ...input };
+  const metadata = copyOf(input);
   if (metadata.grant_types === undefined) {
     const words = responseTypeWords(metadata);
     const grants = [];

@@ -11,6 +11,7 @@ import { isRecord, type Json } from './fields.js';
 import type { CallContext, Send, VendorRequest } from './port.js';
 import type { OperationName } from './schema.js';
 import { TemplateError, type TemplateScope } from './template.js';
+import { copyOf, mergeInto } from '../lib/objects.js';
 
 /** What a vendor holds for one client, as the gateway keeps it in the RAT. */
 export type VendorState = Readonly<Record<string, unknown>>;
@@ -109,7 +110,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
     );
   };
   const withEcho = (record: Json, registered: unknown): Json =>
-    isRecord(registered) ? { ...registered, ...record } : record;
+    isRecord(registered) ? mergeInto({}, registered, record) : record;
 
   const manage = async (
     name: 'read' | 'update',
@@ -176,7 +177,11 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
         const clientId = record.client_id ?? run.vars.client_id;
         if (typeof clientId !== 'string' || clientId === '')
           throw badVendorResponse('create yielded no client_id');
-        return await commit({ record: { ...record, client_id: clientId }, state, rotated: false });
+        return await commit({
+          record: mergeInto({}, record, { client_id: clientId }),
+          state,
+          rotated: false,
+        });
       } catch (error) {
         if (made) await compensate(scope.vars, send);
         throw error;
@@ -239,13 +244,13 @@ function scopeOf(
   state: VendorState,
   clientId: string,
 ): TemplateScope {
-  return { params, vars: { ...state, client_id: clientId } };
+  return { params, vars: mergeInto({}, state, { client_id: clientId }) };
 }
 
 /** Members the vendor does not store are not sent (RFC 7591 §2 lets a server ignore them). */
 function storedOnly(mapping: CompiledMapping, metadata: Readonly<Json>): Json {
   const stored = mapping.storedFields;
-  if (stored === undefined) return { ...metadata };
+  if (stored === undefined) return copyOf(metadata);
   return Object.fromEntries(
     Object.entries(metadata).filter(([key]) => stored.has(key.split('#')[0]!)),
   );
@@ -301,7 +306,7 @@ function keptState(
   previous: VendorState,
   vars: Readonly<Record<string, unknown>>,
 ): Record<string, unknown> {
-  const state: Record<string, unknown> = { ...previous };
+  const state: Record<string, unknown> = copyOf(previous);
   for (const { name: key, optional } of operation.keep) {
     const value = vars[key];
     if (value !== undefined && value !== null && value !== '') state[key] = value;

@@ -1,3 +1,5 @@
+import { copyOf } from '../lib/objects.js';
+
 /**
  * Members addressed by name, where a dotted name (`options.public`) walks nested objects. Own
  * properties only: a vendor body must never yield `constructor` or `__proto__` values.
@@ -43,7 +45,7 @@ export function setField(record: Json, path: FieldPath, value: unknown): void {
   for (let index = 0; index < last; index++) {
     const segment = path.segments[index]!;
     const child = Object.hasOwn(target, segment) ? target[segment] : undefined;
-    const copy: Json = isRecord(child) ? { ...child } : {};
+    const copy: Json = isRecord(child) ? copyOf(child) : {};
     defineMember(target, segment, copy);
     target = copy;
   }
@@ -77,7 +79,7 @@ function defineMember(target: Json, key: string, value: unknown): void {
 
 /** Objects merge member by member; anything else in `over` replaces what `base` had. */
 export function deepMerge(base: Readonly<Json>, over: Readonly<Json>): Json {
-  const out: Json = { ...base };
+  const out: Json = copyOf(base);
   for (const [key, value] of Object.entries(over)) {
     const current = Object.hasOwn(out, key) ? out[key] : undefined;
     defineMember(
@@ -91,7 +93,7 @@ export function deepMerge(base: Readonly<Json>, over: Readonly<Json>): Json {
 
 /** Only the listed members of `record` (nested paths kept nested); all of it without a list. */
 export function pickFields(record: Readonly<Json>, paths: readonly FieldPath[] | undefined): Json {
-  if (paths === undefined) return { ...record };
+  if (paths === undefined) return copyOf(record);
   const out: Json = {};
   for (const path of paths) {
     const value = getField(record, path);

@@ -15,6 +15,7 @@ import {
   type PlacedReference,
   type TemplateScope,
 } from './template.js';
+import { copyOf } from '../lib/objects.js';
 
 export type Step = (record: Json, scope: TemplateScope) => void;
 
@@ -44,7 +45,7 @@ export function runSteps(
   steps: readonly Step[],
 ): (record: Readonly<Json>, scope: TemplateScope) => Json {
   return (record, scope) => {
-    const out = { ...record };
+    const out = copyOf(record);
     for (const step of steps) step(out, scope);
     return out;
   };

@@ -22,6 +22,7 @@ import {
   softwareStatement,
   withStatement,
 } from './steps.js';
+import { mergeInto } from '../lib/objects.js';
 
 interface Managed {
   readonly grant: RegistrationGrant;
@@ -81,7 +82,7 @@ async function current(deps: PipelineDeps, call: Call, managed: Managed): Promis
 /** Normalizes an outcome and, when the vendor state changed, follows it with a new gateway RAT. */
 function follow(deps: PipelineDeps, managed: Managed, outcome: Outcome): Current {
   const { grant, backend } = managed;
-  const client = normalize(backend, { ...outcome.record, client_id: grant.clientId });
+  const client = normalize(backend, mergeInto({}, outcome.record, { client_id: grant.clientId }));
   if (!outcome.rotated) return { client, managed };
   const rotated = { ...grant, state: outcome.state };
   return { client, managed: { grant: rotated, backend, token: issueToken(deps, rotated) } };

@@ -10,6 +10,7 @@ import {
 } from '../dcr/index.js';
 import { invalidMetadata } from '../errors/index.js';
 import type { Backend, PipelineDeps, Route } from './context.js';
+import { copyOf, mergeInto } from '../lib/objects.js';
 
 /**
  * The named steps the use cases are made of, each small enough to test alone. Only the order
@@ -65,4 +66,4 @@ export const passedOn = (
 
 /** Metadata, or an answer, with the statement beside it as received (RFC 7591 §3.2.1). */
 export const withStatement = <T extends Metadata>(value: T, statement: string | undefined): T =>
-  statement === undefined ? value : { ...value, software_statement: statement };
+  statement === undefined ? value : mergeInto(copyOf(value), { software_statement: statement });
