@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createSecretKey } from 'node:crypto';
 import { randomBytes } from '../lib/crypto.js';
 import { badVendorResponse, invalidToken } from '../errors/index.js';
 
@@ -51,8 +51,11 @@ export function createRegistrationTokens(
 ): RegistrationTokens {
   const [current] = keys;
   if (current === undefined) throw new Error('at least one registration token key is required');
-  const byKid = new Map(keys.map((key) => [key.kid, key.key]));
+  // Imported once: a raw key is imported again by every cipher made with it.
+  const byKid = new Map(keys.map((key) => [key.kid, createSecretKey(key.key)]));
+  const currentKey = createSecretKey(current.key);
   const header = b64(JSON.stringify({ alg: 'dir', enc: 'A256GCM', kid: current.kid, typ: TYP }));
+  const aad = Buffer.from(header);
   return {
     issue(grant) {
       const iat = Math.floor(Date.now() / 1000);
@@ -65,7 +68,7 @@ export function createRegistrationTokens(
       };
       const payload = ttlSeconds === undefined ? claims : { ...claims, exp: iat + ttlSeconds };
       const iv = randomBytes(12);
-      const cipher = createCipheriv('aes-256-gcm', current.key, iv).setAAD(Buffer.from(header));
+      const cipher = createCipheriv('aes-256-gcm', currentKey, iv).setAAD(aad);
       const body = Buffer.concat([cipher.update(JSON.stringify(payload), 'utf8'), cipher.final()]);
       const token = `${header}..${b64(iv)}.${b64(body)}.${b64(cipher.getAuthTag())}`;
       if (token.length > MAX_TOKEN_LENGTH)

@@ -1,4 +1,10 @@
-import { createCipheriv, createDecipheriv, hkdfSync } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createSecretKey,
+  hkdfSync,
+  type KeyObject,
+} from 'node:crypto';
 import { randomBytes } from '../lib/crypto.js';
 import type { Cache } from './cache.js';
 
@@ -21,7 +27,9 @@ export interface Sealer {
 
 /** The one sealing of everything the gateway stores (cache entries, idempotency records). */
 export function createSealer(secret: Uint8Array): Sealer {
-  const key = Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'dcr-gateway cache v1', 32));
+  const key = createSecretKey(
+    Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), 'dcr-gateway cache v1', 32)),
+  );
   return {
     seal: (value, name) => seal(key, value, name),
     open: (sealed, name) => open(key, sealed, name),
@@ -41,14 +49,14 @@ export function sealCache(cache: Cache, secret: Uint8Array): SealedCache {
 }
 
 /** The cache key is authenticated data: an entry copied to another key does not open. */
-function seal(key: Buffer, value: unknown, name: string): string {
+function seal(key: KeyObject, value: unknown, name: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv).setAAD(Buffer.from(name));
   const body = Buffer.concat([cipher.update(JSON.stringify(value), 'utf8'), cipher.final()]);
   return [iv, body, cipher.getAuthTag()].map((part) => part.toString('base64url')).join('.');
 }
 
-function open(key: Buffer, sealed: string, name: string): unknown {
+function open(key: KeyObject, sealed: string, name: string): unknown {
   const [iv, body, tag] = sealed.split('.').map((part) => Buffer.from(part, 'base64url'));
   if (iv === undefined || body === undefined || tag === undefined) return undefined;
   try {

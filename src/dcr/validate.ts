@@ -109,9 +109,8 @@ const NOT_IN_URI = /[^A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})/;
 function absoluteUrl(raw: string, field: string): URL {
   if (raw.length > LIMITS.uriLength)
     throw invalidMetadata(field, `must contain URIs of at most ${LIMITS.uriLength} characters`);
-  if (NOT_IN_URI.test(raw) || !URL.canParse(raw))
-    throw invalidMetadata(field, 'must contain absolute URIs');
-  const url = new URL(raw);
+  const url = NOT_IN_URI.test(raw) ? undefined : parsedUrl(raw);
+  if (url === undefined) throw invalidMetadata(field, 'must contain absolute URIs');
   if (DANGEROUS_SCHEMES.has(url.protocol))
     throw invalidMetadata(field, `must not use the ${url.protocol} scheme`);
   // `https://app.example@evil.example/` shows one host to a reader and sends to another.
@@ -127,6 +126,15 @@ function absoluteUrl(raw: string, field: string): URL {
       'must contain URIs in normal form (lower-case scheme and host, no default port, no dot segments)',
     );
   return url;
+}
+
+/** One parse (`URL.canParse` and then `new URL` parsed every URI twice); undefined when it fails. */
+function parsedUrl(raw: string): URL | undefined {
+  try {
+    return new URL(raw);
+  } catch {
+    return undefined;
+  }
 }
 
 /**
