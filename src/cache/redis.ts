@@ -26,6 +26,9 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Re
   const settings = {
     ...(target.kind === 'node' ? {} : target.options),
     enableOfflineQueue: false,
+    // Commands issued in the same tick leave in one write: under load a socket write per
+    // command was most of a cached read's Redis cost (README, Performance).
+    enableAutoPipelining: true,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs,
     connectTimeout: 2_000,
@@ -40,6 +43,7 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Re
         : new Cluster(target.nodes, {
             redisOptions: settings,
             enableOfflineQueue: false,
+            enableAutoPipelining: true,
             clusterRetryStrategy: settings.retryStrategy,
           });
   let warned = false;

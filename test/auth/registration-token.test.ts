@@ -51,6 +51,12 @@ describe('registration access tokens', () => {
       clientId: 'c1',
       state: {},
     });
+    // The same header members in another order: not the gateway's spelling, still its token.
+    const reordered = await new EncryptJWT({ rt: 'main', be: 'std', cid: 'c1', st: {} })
+      .setProtectedHeader({ typ: 'dcr-gateway-rat+jwt', kid: 'k1', enc: 'A256GCM', alg: 'dir' })
+      .encrypt(k1.key);
+    expect(reordered.split('.')[0]).not.toBe(token.split('.')[0]);
+    expect(tokens.open(reordered)).toMatchObject({ route: 'main', clientId: 'c1' });
   });
 
   it('open with any listed key, so keys rotate by putting a new one first', () => {

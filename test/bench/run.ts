@@ -7,8 +7,8 @@
  *
  *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_LEAK_REQUESTS=1000000 npm run bench [-- --profile]
  *
- * `--profile` also runs the create path under `--cpu-prof` and prints where its time goes;
- * `--only passthrough` measures the site passthrough pair alone.
+ * `--profile` also runs the create path and the cached read under `--cpu-prof` and prints
+ * where their CPU goes, by stage; `--only passthrough|create` measures one pair alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -16,7 +16,8 @@ import { mkdtempSync, openSync, readFileSync, readdirSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
-import { summarizeProfile } from './profile.js';
+import { Pool } from 'undici';
+import { stageBreakdown, summarizeProfile } from './profile.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -25,10 +26,13 @@ const LEAK_REQUESTS = Number(process.env.BENCH_LEAK_REQUESTS ?? 1_000_000);
 const CONNECTIONS = 50;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROFILE = process.argv.includes('--profile');
-/** `--only passthrough`: the site passthrough pair alone (6a/6b), a few minutes instead of 15. */
+/**
+ * `--only passthrough` or `--only create`: the site passthrough pair (6a/6b) or the create pair
+ * (2/3) alone, measured in alternation, a few minutes instead of the whole bench.
+ */
 const ONLY = process.argv[process.argv.indexOf('--only') + 1];
-if (process.argv.includes('--only') && ONLY !== 'passthrough')
-  throw new Error('--only takes passthrough');
+if (process.argv.includes('--only') && ONLY !== 'passthrough' && ONLY !== 'create')
+  throw new Error('--only takes passthrough or create');
 
 const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'dcrgw-bench-'));
@@ -140,6 +144,45 @@ async function once(load: Load, seconds: number, amount?: number): Promise<Figur
     p99: result.latency.p99,
     errors: bad,
   };
+}
+
+/**
+ * One connection, one request at a time, for `seconds`: the latency a lone caller sees, timed
+ * to the microsecond (autocannon's histogram counts whole milliseconds).
+ */
+async function sequential(load: Load, seconds: number): Promise<Figures> {
+  const url = new URL(load.url);
+  const pool = new Pool(url.origin, { connections: 1 });
+  const times: number[] = [];
+  let errors = 0;
+  const until = performance.now() + seconds * 1000;
+  try {
+    while (performance.now() < until) {
+      const started = performance.now();
+      const response = await pool.request({
+        method: load.method ?? 'GET',
+        path: url.pathname,
+        headers: { 'content-type': 'application/json', ...load.headers },
+        ...(load.body ? { body: load.body } : {}),
+      });
+      await response.body.dump();
+      times.push(performance.now() - started);
+      if (response.statusCode >= 300) errors++;
+    }
+  } finally {
+    await pool.close();
+  }
+  times.sort((a, b) => a - b);
+  const at = (share: number) => Number(times[Math.floor(times.length * share)]!.toFixed(2));
+  return { rps: times.length / seconds, p50: at(0.5), p99: at(0.99), errors };
+}
+
+/** Warm-up, then RUNS sequential runs; the median of each figure. */
+async function measureSequential(name: string, load: Load): Promise<Figures> {
+  await sequential(load, WARMUP_SECONDS);
+  const runs: Figures[] = [];
+  for (let run = 0; run < RUNS; run++) runs.push(await sequential(load, SECONDS));
+  return summarize(name, runs);
 }
 
 const median = (values: number[]) =>
@@ -323,6 +366,25 @@ async function main(): Promise<void> {
     );
     return;
   }
+  if (ONLY === 'create') {
+    const post = { method: 'POST' as const, body: REGISTRATION };
+    const { ratio } = await measurePair(
+      {
+        name: '2 bare @fastify/http-proxy -> trivial',
+        load: { url: `http://127.0.0.1:${proxy.port}/reg`, ...post },
+      },
+      {
+        name: '3 gateway POST /register -> trivial',
+        load: { url: gw(cached.port, '/trivial/register'), ...post },
+      },
+    );
+    const met = ratio >= 0.8 ? 'met' : 'MISSED';
+    process.stdout.write(
+      `| create via gateway / bare proxy (3/2, paired runs) | ${ratio.toFixed(2)}x | >= 0.8x | ${met} |\n`,
+    );
+    if (PROFILE) await profileAll(env, trivial.port);
+    return;
+  }
 
   const rows: [string, Figures][] = [];
   const row = async (name: string, load: Load) => {
@@ -360,6 +422,19 @@ async function main(): Promise<void> {
     url: gw(cached.port, '/oidc/register'),
     ...post,
   });
+
+  // A lone caller: what the gateway adds to one registration when nothing else is running.
+  const oneDirect = await measureSequential('4c oidc-provider direct, 1 connection', {
+    url: `http://127.0.0.1:${oidc.port}/reg`,
+    ...post,
+    headers: oidcHeaders,
+  });
+  rows.push(['4c oidc-provider direct, 1 connection', oneDirect]);
+  const oneGateway = await measureSequential('4d gateway -> oidc-provider, 1 connection', {
+    url: gw(cached.port, '/oidc/register'),
+    ...post,
+  });
+  rows.push(['4d gateway -> oidc-provider, 1 connection', oneGateway]);
 
   const cachedRat = await registerThrough(gw(cached.port, '/trivial/register'));
   const readCached = await row('5a gateway GET (RFC 7592), cached in Redis', {
@@ -399,9 +474,22 @@ async function main(): Promise<void> {
   /** [target, measured, unit, limit, at most (true) or at least (false)] from the issue. */
   const targets: [string, number, string, number, boolean][] = [
     ['create via gateway / bare proxy (3/2)', create.rps / proxied.rps, 'x', 0.8, false],
-    ['oidc-provider: added p50 (4b-4a)', oidcGateway.p50 - oidcDirect.p50, ' ms', 0.5, true],
     ['oidc-provider: added p99 (4b-4a)', oidcGateway.p99 - oidcDirect.p99, ' ms', 2, true],
     ['oidc-provider: fronted / direct (4b/4a)', oidcGateway.rps / oidcDirect.rps, 'x', 0.9, false],
+    [
+      'oidc-provider, 1 connection: added p50 (4d-4c)',
+      oneGateway.p50 - oneDirect.p50,
+      ' ms',
+      0.3,
+      true,
+    ],
+    [
+      'oidc-provider, 1 connection: added p99 (4d-4c)',
+      oneGateway.p99 - oneDirect.p99,
+      ' ms',
+      2,
+      true,
+    ],
     ['cached read / trivial direct GET (5a/1b)', readCached.rps / readDirect.rps, 'x', 0.4, false],
     ['cached read / uncached read (5a/5b)', readCached.rps / readUncached.rps, 'x', 3, false],
     ['GET through a site / bare proxy (6b/6a, paired runs)', passthrough.ratio, 'x', 0.95, false],
@@ -428,35 +516,120 @@ async function main(): Promise<void> {
   lines.push(
     `Layout: ${LAYOUT}; ${RUNS} runs x ${SECONDS} s, median; ${CONNECTIONS} connections; Redis unpinned.`,
   );
+  lines.push(
+    '',
+    'RSS by module (a fresh process importing what the gateway imports):',
+    moduleRss(),
+  );
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  if (PROFILE) await profileCreate(env, trivial.port);
+  if (PROFILE) await profileAll(env, trivial.port);
 }
 
-/** Runs the create path under --cpu-prof and prints its heaviest functions by self time. */
-async function profileCreate(env: Record<string, string>, trivialPort: number): Promise<void> {
-  const dir = join(work, 'profile');
-  const profiled = await gateway(
-    'profiled',
-    gatewayYaml({ trivial: `http://127.0.0.1:${trivialPort}` }, { redis: false, readTtl: 300 }),
-    env,
-    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
-  );
-  await once(
-    {
-      url: `http://127.0.0.1:${profiled.port}/trivial/register`,
-      method: 'POST',
-      body: REGISTRATION,
-    },
-    SECONDS,
-  );
+/** What the gateway imports, heaviest dependencies first, then its own code as `serve` loads it. */
+const MODULES = [
+  'fastify',
+  'undici',
+  'pino',
+  'prom-client',
+  'ioredis',
+  'zod',
+  'yaml',
+  'jose',
+  '@fastify/http-proxy',
+  '@fastify/rate-limit',
+  './dist/assemble.js',
+  './dist/lifecycle.js',
+];
+
+/**
+ * RSS by module: a fresh Node process (no tsx) imports MODULES one by one and reports the
+ * resident memory each added, after a full GC before each reading.
+ */
+function moduleRss(): string {
+  const script = `
+    const rss = () => (globalThis.gc(), process.memoryUsage().rss / 1048576);
+    const rows = [['Node itself', rss()]];
+    let before = rows[0][1];
+    for (const name of ${JSON.stringify(MODULES)}) {
+      await import(name);
+      const after = rss();
+      rows.push([name, after - before]);
+      before = after;
+    }
+    rows.push(['total', before]);
+    console.log(JSON.stringify(rows));`;
+  const child = spawnSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], {
+    cwd: repo,
+    encoding: 'utf8',
+  });
+  if (child.status !== 0) throw new Error(`module RSS: ${child.stderr}`);
+  const rows = JSON.parse(child.stdout) as [string, number][];
+  return [
+    '| module | RSS (MB) |',
+    '|---|---:|',
+    ...rows.map(([name, mb]) => `| ${name} | ${mb.toFixed(1)} |`),
+  ].join('\n');
+}
+
+/**
+ * Runs one load against a gateway under --cpu-prof and prints where its CPU goes: µs per
+ * request by stage (stages.ts), then the heaviest owners and functions by self time.
+ */
+async function profilePath(
+  name: string,
+  yaml: string,
+  env: Record<string, string>,
+  load: (port: number) => Promise<Load>,
+): Promise<void> {
+  const dir = join(work, `profile-${name.replaceAll(' ', '-')}`);
+  const profiled = await gateway(`profiled-${name}`, yaml, env, [
+    '--cpu-prof',
+    `--cpu-prof-dir=${dir}`,
+  ]);
   const child = children.at(-1)!;
+  const target = await load(profiled.port);
+  let requests = 0;
+  for (const seconds of [WARMUP_SECONDS, SECONDS]) {
+    const result = await autocannon({
+      url: target.url,
+      method: target.method ?? 'GET',
+      connections: CONNECTIONS,
+      duration: seconds,
+      headers: { 'content-type': 'application/json', ...target.headers },
+      ...(target.body ? { body: target.body } : {}),
+    });
+    requests += result.requests.total;
+  }
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
-  const file = readdirSync(dir).find((name) => name.endsWith('.cpuprofile'))!;
-  process.stdout.write(
-    `\nCPU profile of the create path (${join(dir, file)}):\n${summarizeProfile(join(dir, file))}\n`,
+  const file = join(
+    dir,
+    readdirSync(dir).find((entry) => entry.endsWith('.cpuprofile'))!,
   );
+  process.stdout.write(
+    `\nCPU profile of ${name} (${file}):\n${stageBreakdown(file, requests)}\n${summarizeProfile(file)}\n`,
+  );
+}
+
+/** The create path and the cached read, each profiled on a gateway of its own. */
+async function profileAll(env: Record<string, string>, trivialPort: number): Promise<void> {
+  const yaml = gatewayYaml(
+    { trivial: `http://127.0.0.1:${trivialPort}` },
+    { redis: true, readTtl: 300 },
+  );
+  await profilePath('the create path', yaml, env, async (port) => ({
+    url: `http://127.0.0.1:${port}/trivial/register`,
+    method: 'POST',
+    body: REGISTRATION,
+  }));
+  await profilePath('the cached read', yaml, env, async (port) => {
+    const rat = await registerThrough(`http://127.0.0.1:${port}/trivial/register`);
+    return {
+      url: `http://127.0.0.1:${port}/trivial/register/bench-client-0001`,
+      headers: { authorization: `Bearer ${rat}` },
+    };
+  });
 }
 
 try {
