@@ -142,8 +142,8 @@ export function createMetrics(cacheReady: () => Promise<boolean>): Metrics {
 
 /**
  * A metric's series by label values, each bound once (label sets here are all finite: route
- * patterns, methods, statuses, error codes, backends and their mapping's calls): prom-client's label hashing per observation was a
- * measurable share of a passthrough (README, Performance).
+ * patterns, methods, statuses, error codes, backends and their mapping's calls): prom-client's
+ * label hashing per observation was a measurable share of a passthrough (README, Performance).
  */
 function boundSeries<T>(bind: (labels: Record<string, string>) => T) {
   const bound = new Map<string, T>();

@@ -80,7 +80,7 @@ export function registrationRoutes(
       publicBaseUrl: request.publicBase!,
       dryRun: request.headers['x-dry-run'] === 'true',
       ...(request.auditFacts && { audit: request.auditFacts }),
-      ...(request.trace && { trace: request.trace }),
+      trace: request.trace!,
     });
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;

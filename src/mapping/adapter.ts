@@ -177,11 +177,9 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
         const clientId = record.client_id ?? run.vars.client_id;
         if (typeof clientId !== 'string' || clientId === '')
           throw badVendorResponse('create yielded no client_id');
-        return await commit({
-          record: mergeInto({}, record, { client_id: clientId }),
-          state,
-          rotated: false,
-        });
+        // `record` is this create's own (the result rules copied it): no further copy.
+        record.client_id = clientId;
+        return await commit({ record, state, rotated: false });
       } catch (error) {
         if (made) await compensate(scope.vars, send);
         throw error;

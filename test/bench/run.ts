@@ -126,6 +126,8 @@ interface Figures {
   p50: number;
   p99: number;
   errors: number;
+  /** Requests answered in the run (summed over runs in a median). */
+  requests: number;
 }
 
 async function once(load: Load, seconds: number, amount?: number): Promise<Figures> {
@@ -143,6 +145,7 @@ async function once(load: Load, seconds: number, amount?: number): Promise<Figur
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: bad,
+    requests: result.requests.total,
   };
 }
 
@@ -174,7 +177,13 @@ async function sequential(load: Load, seconds: number): Promise<Figures> {
   }
   times.sort((a, b) => a - b);
   const at = (share: number) => Number(times[Math.floor(times.length * share)]!.toFixed(2));
-  return { rps: times.length / seconds, p50: at(0.5), p99: at(0.99), errors };
+  return {
+    rps: times.length / seconds,
+    p50: at(0.5),
+    p99: at(0.99),
+    errors,
+    requests: times.length,
+  };
 }
 
 /** Warm-up, then RUNS sequential runs; the median of each figure. */
@@ -205,6 +214,7 @@ function summarize(name: string, runs: Figures[]): Figures {
     p50: median(runs.map((r) => r.p50)),
     p99: median(runs.map((r) => r.p99)),
     errors,
+    requests: runs.reduce((sum, run) => sum + run.requests, 0),
   };
   process.stderr.write(
     `  ${name}: ${figures.rps.toFixed(0)} req/s, p50 ${figures.p50} ms, p99 ${figures.p99} ms\n`,
@@ -590,17 +600,8 @@ async function profilePath(
   const child = children.at(-1)!;
   const target = await load(profiled.port);
   let requests = 0;
-  for (const seconds of [WARMUP_SECONDS, SECONDS]) {
-    const result = await autocannon({
-      url: target.url,
-      method: target.method ?? 'GET',
-      connections: CONNECTIONS,
-      duration: seconds,
-      headers: { 'content-type': 'application/json', ...target.headers },
-      ...(target.body ? { body: target.body } : {}),
-    });
-    requests += result.requests.total;
-  }
+  for (const seconds of [WARMUP_SECONDS, SECONDS])
+    requests += (await once(target, seconds)).requests;
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
   const file = join(
