@@ -34,6 +34,11 @@ export function createRedisCache(options: RedisCacheOptions, logger: Logger): Re
     connectTimeout: 2_000,
     retryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
     sentinelRetryStrategy: (attempt: number) => Math.min(attempt * 200, 2_000),
+    // A failover: behind a Sentinel, the switch it announces moves the connection at once;
+    // a demoted primary that kept the connection open refuses writes with READONLY, which
+    // reconnects (to the primary the Sentinel names, or the address that now points to it).
+    failoverDetector: true,
+    reconnectOnError: (error: Error) => error.message.startsWith('READONLY'),
   };
   const redis: RedisConnection =
     target.kind === 'node'
