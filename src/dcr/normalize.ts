@@ -1,6 +1,6 @@
 import { badVendorResponse } from '../errors/index.js';
 import type { FieldKind, FieldSpec, Metadata, MetadataValue } from './metadata.js';
-import { applyDefaults } from './policy.js';
+import { fillDefaults } from './policy.js';
 import { checkMember, specOf } from './validate.js';
 import { mergeInto } from '../lib/objects.js';
 
@@ -37,7 +37,7 @@ export function normalizeClient(
       metadata[key] = raw as MetadataValue;
     }
   }
-  const registered = applyDefaults(metadata);
+  const registered = fillDefaults(metadata);
   const secret =
     typeof record.client_secret === 'string' &&
     record.client_secret !== '' &&

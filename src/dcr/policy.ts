@@ -86,7 +86,11 @@ function scopeValues(metadata: Metadata): string[] {
 
 /** RFC 7591 §2 and OIDC Registration §2 defaults, derived from each other when one is given. */
 export function applyDefaults(input: Metadata): Metadata {
-  const metadata = copyOf(input);
+  return fillDefaults(copyOf(input));
+}
+
+/** `applyDefaults` over `metadata` itself, for a record the caller has just built. */
+export function fillDefaults(metadata: Metadata): Metadata {
   if (metadata.grant_types === undefined) {
     const words = responseTypeWords(metadata);
     const grants = [];

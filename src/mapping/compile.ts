@@ -233,11 +233,15 @@ function compileCall(
   const buildBody = (scope: TemplateScope, metadata: Readonly<Json>): unknown => {
     if (!call.body || !bodyRules) return undefined;
     const { from, overlay_metadata: overlay } = call.body;
-    if (from === 'empty') return bodyRules({}, scope);
-    if (from === 'metadata') return bodyRules(table.toVendor(metadata, scope), scope);
+    // Each body below is made here for this request: the rules reshape it in place.
+    if (from === 'empty') return bodyRules.inPlace({}, scope);
+    if (from === 'metadata') return bodyRules.inPlace(table.toVendor(metadata, scope), scope);
     const current = scope.vars[from.var];
     const base = pickFields(isRecord(current) ? current : {}, baseKeep);
-    return bodyRules(overlay ? deepMerge(base, table.toVendor(metadata, scope)) : base, scope);
+    return bodyRules.inPlace(
+      overlay ? deepMerge(base, table.toVendor(metadata, scope)) : base,
+      scope,
+    );
   };
   return {
     request,
@@ -274,7 +278,7 @@ function compileCall(
       ...(resultRules
         ? {
             result: (body: Json, scope: TemplateScope) =>
-              table.fromVendor(resultRules(body, scope), scope),
+              table.fromVendor.inPlace(resultRules(body, scope), scope),
           }
         : {}),
     },

@@ -10,17 +10,17 @@ import {
   flagToBoolean,
   toNumber,
   toText,
+  type RecordSteps,
   type Step,
 } from './rules.js';
 import type { TableRule } from './schema.js';
-import type { TemplateScope } from './template.js';
 
 /** The two-way field table of a mapping, compiled: standard -> vendor, and back. */
 export interface FieldTable {
   /** Registered metadata (standard names) to the vendor's names and spellings. */
-  readonly toVendor: (record: Readonly<Json>, scope: TemplateScope) => Json;
+  readonly toVendor: RecordSteps;
   /** A vendor record to standard names: every rule inverted, in reverse order. */
-  readonly fromVendor: (record: Readonly<Json>, scope: TemplateScope) => Json;
+  readonly fromVendor: RecordSteps;
 }
 
 interface TwoWay {

@@ -7,8 +7,9 @@
  *
  *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_LEAK_REQUESTS=1000000 npm run bench [-- --profile]
  *
- * `--profile` also runs the create path and the cached read under `--cpu-prof` and prints
- * where their CPU goes, by stage; `--only passthrough|create` measures one pair alone.
+ * `--profile` also runs the create path (at 50 connections and at one) and the cached read
+ * under `--cpu-prof` and prints where their CPU goes, by stage; `--only passthrough|create`
+ * measures one pair alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -584,13 +585,15 @@ function moduleRss(): string {
 
 /**
  * Runs one load against a gateway under --cpu-prof and prints where its CPU goes: µs per
- * request by stage (stages.ts), then the heaviest owners and functions by self time.
+ * request by stage (stages.ts), then the heaviest owners and functions by self time. `run`
+ * drives it: 50 connections (`once`) or one (`sequential`).
  */
 async function profilePath(
   name: string,
   yaml: string,
   env: Record<string, string>,
   load: (port: number) => Promise<Load>,
+  run: (load: Load, seconds: number) => Promise<Figures> = once,
 ): Promise<void> {
   const dir = join(work, `profile-${name.replaceAll(' ', '-')}`);
   const profiled = await gateway(`profiled-${name}`, yaml, env, [
@@ -601,7 +604,7 @@ async function profilePath(
   const target = await load(profiled.port);
   let requests = 0;
   for (const seconds of [WARMUP_SECONDS, SECONDS])
-    requests += (await once(target, seconds)).requests;
+    requests += (await run(target, seconds)).requests;
   child.kill('SIGINT');
   await new Promise((r) => child.once('exit', r));
   const file = join(
@@ -613,17 +616,22 @@ async function profilePath(
   );
 }
 
-/** The create path and the cached read, each profiled on a gateway of its own. */
+/**
+ * The create path (at 50 connections and at one), and the cached read, each profiled on a
+ * gateway of its own.
+ */
 async function profileAll(env: Record<string, string>, trivialPort: number): Promise<void> {
   const yaml = gatewayYaml(
     { trivial: `http://127.0.0.1:${trivialPort}` },
     { redis: true, readTtl: 300 },
   );
-  await profilePath('the create path', yaml, env, async (port) => ({
+  const create = async (port: number): Promise<Load> => ({
     url: `http://127.0.0.1:${port}/trivial/register`,
     method: 'POST',
     body: REGISTRATION,
-  }));
+  });
+  await profilePath('the create path', yaml, env, create);
+  await profilePath('the create path at one connection', yaml, env, create, sequential);
   await profilePath('the cached read', yaml, env, async (port) => {
     const rat = await registerThrough(`http://127.0.0.1:${port}/trivial/register`);
     return {

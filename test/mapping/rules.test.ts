@@ -200,6 +200,9 @@ describe('field rules', () => {
     expect(result).toStrictEqual(output);
     expect(result).not.toBe(input);
     expect(input).toStrictEqual(before); // the input is never mutated
+    const own = structuredClone(input);
+    expect(compileRules(rules).inPlace(own, scope)).toBe(own); // in place: the same record,
+    expect(own).toStrictEqual(output); // reshaped the same way
   });
 
   it('gives every call its own copy of constant values', () => {
