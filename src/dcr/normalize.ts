@@ -2,7 +2,6 @@ import { badVendorResponse } from '../errors/index.js';
 import type { FieldKind, FieldSpec, Metadata, MetadataValue } from './metadata.js';
 import { fillDefaults } from './policy.js';
 import { checkMember, specOf } from './validate.js';
-import { mergeInto } from '../lib/objects.js';
 
 /** A client as the gateway returns it, before the gateway's RAT and URI are added. */
 export interface ClientInformation extends Metadata {
@@ -45,12 +44,29 @@ export function normalizeClient(
       ? record.client_secret
       : undefined;
   const issuedAt = toEpochSeconds(record.client_id_issued_at);
-  const head: ClientInformation = { client_id: clientId };
-  if (secret !== undefined) head.client_secret = secret;
-  if (issuedAt !== undefined) head.client_id_issued_at = issuedAt;
-  if (secret !== undefined)
-    head.client_secret_expires_at = toEpochSeconds(record.client_secret_expires_at) ?? 0;
-  return mergeInto(head, registered);
+  // One literal per head shape, the metadata spread after it: a client this wide built onto a
+  // head member by member (or by Object.assign) went to V8's dictionary mode, and copying and
+  // serializing it after cost ~6 µs more a create (README, Performance).
+  if (secret === undefined) {
+    return issuedAt === undefined
+      ? { client_id: clientId, ...registered }
+      : { client_id: clientId, client_id_issued_at: issuedAt, ...registered };
+  }
+  const expiresAt = toEpochSeconds(record.client_secret_expires_at) ?? 0;
+  return issuedAt === undefined
+    ? {
+        client_id: clientId,
+        client_secret: secret,
+        client_secret_expires_at: expiresAt,
+        ...registered,
+      }
+    : {
+        client_id: clientId,
+        client_secret: secret,
+        client_id_issued_at: issuedAt,
+        client_secret_expires_at: expiresAt,
+        ...registered,
+      };
 }
 
 /**
