@@ -3,10 +3,11 @@
  *
  * Not spread: on Node 20 (V8 11.3), an object made by `{ ...value }` sends every member added to
  * it later through the runtime, and `{ ...a, ...b }` or `{ ...a, key }` are as slow: 2 to 6 µs
- * for a metadata-sized object where `Object.assign` took 0.1-0.2 µs (README, Performance). A
- * wide one (a 28-member vendor record) costs `Object.assign` about 1 µs, so those are best not
- * copied at all; a copy nothing is added to is cheaper spread, members first and the spread
- * last (`{ key, ...value }`, 0.4 µs for 28 members). `Object.assign` sets members
+ * for a metadata-sized object where `Object.assign` took 0.1-0.2 µs (README, Performance). For a
+ * wide record (some 28 members) two shapes stay fast: `Object.assign` into an empty target
+ * (~1 µs) and a literal with the spread last, `{ key, ...value }` (~0.4 µs). Merged onto a
+ * target that already has members, a wide record turns it into a dictionary, slower to copy
+ * and to serialize after (see normalizeClient). `Object.assign` sets members
  * with [[Set]], though, and a member named `__proto__` (JSON.parse makes one from vendor or
  * caller JSON) would then set the prototype instead: such a source is defined member by member.
  */

@@ -177,7 +177,7 @@ export function createAdapter(mapping: CompiledMapping, options: AdapterOptions)
         const clientId = record.client_id ?? run.vars.client_id;
         if (typeof clientId !== 'string' || clientId === '')
           throw badVendorResponse('create yielded no client_id');
-        // `record` is this create's own (the result rules copied it): no further copy.
+        // `record` is this create's own (made by the result rules or withEcho): set in place.
         record.client_id = clientId;
         return await commit({ record, state, rotated: false });
       } catch (error) {
