@@ -7,9 +7,9 @@
  *
  *   BENCH_RUNS=3 BENCH_SECONDS=10 BENCH_LEAK_REQUESTS=1000000 npm run bench [-- --profile]
  *
- * `--profile` also runs the create path (at 50 connections and at one) and the cached read
- * under `--cpu-prof` and prints where their CPU goes, by stage; `--only passthrough|create`
- * measures one pair alone.
+ * `--profile` also runs the create path (to the trivial backend, and to oidc-provider at 50
+ * connections and at one) and the cached read under `--cpu-prof` and prints where their CPU
+ * goes, by stage; `--only passthrough|create` measures one pair alone.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -393,7 +393,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `| create via gateway / bare proxy (3/2, paired runs) | ${ratio.toFixed(2)}x | >= 0.8x | ${met} |\n`,
     );
-    if (PROFILE) await profileAll(env, trivial.port);
+    if (PROFILE) await profileAll(env, trivial.port, oidc.port);
     return;
   }
 
@@ -534,7 +534,7 @@ async function main(): Promise<void> {
   );
   process.stdout.write(`${lines.join('\n')}\n`);
 
-  if (PROFILE) await profileAll(env, trivial.port);
+  if (PROFILE) await profileAll(env, trivial.port, oidc.port);
 }
 
 /** What the gateway imports, heaviest dependencies first, then its own code as `serve` loads it. */
@@ -617,21 +617,34 @@ async function profilePath(
 }
 
 /**
- * The create path (at 50 connections and at one), and the cached read, each profiled on a
- * gateway of its own.
+ * Each profiled on a gateway of its own: the create path to the trivial backend (row 3), to
+ * oidc-provider at 50 connections and at one (rows 4b and 4d), and the cached read (row 5a).
  */
-async function profileAll(env: Record<string, string>, trivialPort: number): Promise<void> {
+async function profileAll(
+  env: Record<string, string>,
+  trivialPort: number,
+  oidcPort: number,
+): Promise<void> {
   const yaml = gatewayYaml(
-    { trivial: `http://127.0.0.1:${trivialPort}` },
+    { trivial: `http://127.0.0.1:${trivialPort}`, oidc: `http://127.0.0.1:${oidcPort}` },
     { redis: true, readTtl: 300 },
   );
-  const create = async (port: number): Promise<Load> => ({
-    url: `http://127.0.0.1:${port}/trivial/register`,
-    method: 'POST',
-    body: REGISTRATION,
-  });
-  await profilePath('the create path', yaml, env, create);
-  await profilePath('the create path at one connection', yaml, env, create, sequential);
+  const create =
+    (backend: string) =>
+    async (port: number): Promise<Load> => ({
+      url: `http://127.0.0.1:${port}/${backend}/register`,
+      method: 'POST',
+      body: REGISTRATION,
+    });
+  await profilePath('the create path', yaml, env, create('trivial'));
+  await profilePath('the create path to oidc-provider', yaml, env, create('oidc'));
+  await profilePath(
+    'the create path to oidc-provider at one connection',
+    yaml,
+    env,
+    create('oidc'),
+    sequential,
+  );
   await profilePath('the cached read', yaml, env, async (port) => {
     const rat = await registerThrough(`http://127.0.0.1:${port}/trivial/register`);
     return {
