@@ -154,6 +154,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     async send(request, context) {
       breaker?.admit();
       let phase: Phase = 'admin token';
+      const started = performance.now();
       try {
         const response = await withDeadline(options.requestTimeoutMs, async (signal) => {
           const path = requestPath(request, options.baseUrl, basePath);
@@ -212,6 +213,9 @@ export function createBackendClient(options: BackendOptions): BackendClient {
         );
         breaker?.record(failure.status >= 500);
         throw failure;
+      } finally {
+        if (context?.backendTime !== undefined)
+          context.backendTime.ms += performance.now() - started;
       }
     },
     breakerState: () => breaker?.state() ?? 'closed',

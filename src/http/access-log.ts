@@ -4,11 +4,12 @@ import type { FailureSummary } from './failure-summary.js';
 /**
  * One line per request, written when it completes, instead of fastify's two (incoming and
  * completed): logging was a measurable share of a registration's cost (README, Performance).
- * The line carries the request id like every other line of the request, and for a failed
- * request its error code: at warn for a 5xx (counted into the summary), at info otherwise,
- * except a site's passthrough that the IdP answered below 400: at debug, since the IdP logs
- * its own traffic and a line per login page or JWKS fetch was the largest cost a site adds
- * over the bare proxy (README, Performance).
+ * The line carries the request id like every other line of the request; for a failed request,
+ * its error code; for a registration or management request, the milliseconds of its
+ * `responseTime` spent in vendor calls (`backendTime`). At warn for a 5xx (counted into the
+ * summary), at info otherwise, except a site's passthrough that the IdP answered below 400: at
+ * debug, since the IdP logs its own traffic and a line per login page or JWKS fetch was the
+ * largest cost a site adds over the bare proxy (README, Performance).
  */
 export function installAccessLog(app: FastifyInstance, failures: FailureSummary): void {
   // Declared up front so every request object keeps one shape (fastify's advice for speed).
@@ -28,6 +29,8 @@ export function installAccessLog(app: FastifyInstance, failures: FailureSummary)
         url: pathOf(request.url),
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
+        // Of which in vendor calls: whether a slow registration was the IdP or the gateway.
+        ...(request.backendTime === undefined ? {} : { backendTime: request.backendTime.ms }),
         ...(request.principal === undefined ? {} : { principal: request.principal }),
         ...request.failure,
       },

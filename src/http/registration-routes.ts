@@ -10,6 +10,7 @@ import {
   remove,
   update,
   type Admission,
+  type BackendTime,
   type Call,
   type PipelineDeps,
   type Principal,
@@ -43,10 +44,12 @@ export function registrationRoutes(
     app.decorateRequest('admission', undefined);
     app.decorateRequest('auditFacts', undefined);
     app.decorateRequest('trace', undefined);
+    app.decorateRequest('backendTime', undefined);
     const audited = (operation: AuditOperation) => ({
       config: { operation: { route: route.id, name: operation } },
       onRequest: (request: FastifyRequest, _reply: FastifyReply, done: () => void) => {
         request.auditFacts = {};
+        request.backendTime = { ms: 0 };
         done();
       },
       onResponse: (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
@@ -81,6 +84,7 @@ export function registrationRoutes(
       dryRun: request.headers['x-dry-run'] === 'true',
       ...(request.auditFacts && { audit: request.auditFacts }),
       trace: request.trace!,
+      backendTime: request.backendTime!,
     });
     const clientIdOf = (request: FastifyRequest) =>
       (request.params as { clientId: string }).clientId;
@@ -171,5 +175,7 @@ declare module 'fastify' {
     admission: Admission | undefined;
     /** The caller's W3C trace (or a new one), continued by the vendor calls it makes. */
     trace: Trace | undefined;
+    /** Time a registration or management request spent in vendor calls, for its access line. */
+    backendTime: BackendTime | undefined;
   }
 }

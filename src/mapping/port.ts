@@ -33,6 +33,13 @@ export interface VendorResponse {
 export interface CallContext {
   /** The caller's W3C trace, continued by each vendor call. */
   readonly trace?: Trace | undefined;
+  /** Where each vendor call adds the time it took, for the request's access line. */
+  readonly backendTime?: BackendTime | undefined;
+}
+
+/** Milliseconds a request has spent in vendor calls so far (admin token, retries included). */
+export interface BackendTime {
+  ms: number;
 }
 
 export type Send = (request: VendorRequest, context?: CallContext) => Promise<VendorResponse>;

@@ -4,7 +4,7 @@ import type { IdempotencySettings } from '../config/load.js';
 import type { Capabilities, RegistrationMode, SoftwareStatementMode } from '../dcr/index.js';
 import type { OutboundPolicy } from '../lib/outbound-url.js';
 import type { Trace } from '../lib/trace-context.js';
-import type { VendorAdapter } from '../mapping/index.js';
+import type { BackendTime, VendorAdapter } from '../mapping/index.js';
 
 /** A configured backend: one IdP instance behind its compiled vendor adapter. */
 export interface Backend {
@@ -58,6 +58,8 @@ export interface Call {
   readonly audit?: AuditFacts;
   /** The caller's W3C trace, continued by every vendor call the request makes. */
   readonly trace?: Trace;
+  /** Added to by every vendor call the request makes. */
+  readonly backendTime?: BackendTime;
 }
 
 /** What a call establishes that its audit line names: never a secret. */
@@ -69,3 +71,4 @@ export interface AuditFacts {
 }
 
 export type { Admission, ClientCertificate, InboundRequest, Principal } from '../auth/index.js';
+export type { BackendTime } from '../mapping/index.js';

@@ -9,7 +9,7 @@ import { call, startGatewayFor, vendorConfig, type TestGateway } from '../suppor
 
 /**
  * A failing backend under load must not flood the logs: each request writes exactly one line
- * (at warn with its error code when it failed with a 5xx), stacks appear only for the
+ * (at warn with its error code when it failed with a 5xx, with the time spent in vendor calls), stacks appear only for the
  * gateway's own bugs, and the failures are summed up in one error line per interval.
  */
 const OUTCOMES = {
@@ -99,6 +99,14 @@ it('writes one line per request, at warn with the code for a 5xx, and never a st
             url: '/idp/register',
           });
           expect(mine[0]!.code).toBe(code);
+          // The share of the response time spent in vendor calls: none for a request refused
+          // before any, at least the deadline for one the vendor never answered.
+          const { backendTime, responseTime } = mine[0] as Record<string, number>;
+          expect(backendTime).toBeLessThanOrEqual(responseTime!);
+          if (outcome === 'refused') expect(backendTime).toBe(0);
+          else expect(backendTime).toBeGreaterThan(0);
+          // (Node's timers may fire up to a millisecond early by the performance clock.)
+          if (outcome === 'hanging') expect(backendTime).toBeGreaterThanOrEqual(299);
         });
       },
     ),
