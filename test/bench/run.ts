@@ -9,7 +9,8 @@
  *
  * `--profile` also runs the create path (to the trivial backend, and to oidc-provider at 50
  * connections and at one) and the cached read under `--cpu-prof` and prints where their CPU
- * goes, by stage; `--only passthrough|create` measures one pair alone.
+ * goes, by stage; `--only passthrough|create|oidc` measures one part alone. Rows 4b and 4d
+ * also say where their tail comes from (tail.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +20,7 @@ import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 import { Pool } from 'undici';
 import { stageBreakdown, summarizeProfile } from './profile.js';
+import { tailProbe } from './tail.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -29,11 +31,12 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROFILE = process.argv.includes('--profile');
 /**
  * `--only passthrough` or `--only create`: the site passthrough pair (6a/6b) or the create pair
- * (2/3) alone, measured in alternation, a few minutes instead of the whole bench.
+ * (2/3) alone, measured in alternation; `--only oidc`: rows 4a-4d and their tails. A few
+ * minutes instead of the whole bench.
  */
 const ONLY = process.argv[process.argv.indexOf('--only') + 1];
-if (process.argv.includes('--only') && ONLY !== 'passthrough' && ONLY !== 'create')
-  throw new Error('--only takes passthrough or create');
+if (process.argv.includes('--only') && !['passthrough', 'create', 'oidc'].includes(ONLY!))
+  throw new Error('--only takes passthrough, create or oidc');
 
 const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'dcrgw-bench-'));
@@ -53,11 +56,12 @@ async function start(
   args: string[],
   env: Record<string, string> = {},
   port?: () => Promise<number>,
-): Promise<{ port: number; pid: number }> {
+): Promise<{ port: number; pid: number; log: string }> {
   const command = pinned
     ? ['taskset', '-c', cpu, process.execPath, ...args]
     : [process.execPath, ...args];
-  const out = openSync(join(work, `server-${children.length}.log`), 'w');
+  const log = join(work, `server-${children.length}.log`);
+  const out = openSync(log, 'w');
   const child = spawn(command[0]!, command.slice(1), {
     cwd: repo,
     env: { PATH: process.env.PATH ?? '', ...env },
@@ -75,16 +79,16 @@ async function start(
         });
         child.once('exit', (code) => fail(new Error(`${args.join(' ')} exited with ${code}`)));
       });
-  return { port: found, pid: child.pid! };
+  return { port: found, pid: child.pid!, log };
 }
 
-const server = (kind: string, arg?: string) =>
+const server = (kind: string, ...args: string[]) =>
   start(kind === 'proxy' ? GATEWAY_CPU : BACKEND_CPU, [
     '--import',
     'tsx',
     'test/bench/servers.ts',
     kind,
-    ...(arg ? [arg] : []),
+    ...args,
   ]);
 
 /** The real `dcr-gateway` binary with a config file, logging at info to a file, as deployed. */
@@ -188,8 +192,9 @@ async function sequential(load: Load, seconds: number): Promise<Figures> {
 }
 
 /** Warm-up, then RUNS sequential runs; the median of each figure. */
-async function measureSequential(name: string, load: Load): Promise<Figures> {
+async function measureSequential(name: string, load: Load, onWarm?: Warmed): Promise<Figures> {
   await sequential(load, WARMUP_SECONDS);
+  await onWarm?.();
   const runs: Figures[] = [];
   for (let run = 0; run < RUNS; run++) runs.push(await sequential(load, SECONDS));
   return summarize(name, runs);
@@ -198,9 +203,13 @@ async function measureSequential(name: string, load: Load): Promise<Figures> {
 const median = (values: number[]) =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
+/** Called between the warm-up and the measured runs. */
+type Warmed = () => Promise<void>;
+
 /** Warm-up, then RUNS measured runs; the median of each figure. */
-async function measure(name: string, load: Load): Promise<Figures> {
+async function measure(name: string, load: Load, onWarm?: Warmed): Promise<Figures> {
   await once(load, WARMUP_SECONDS);
+  await onWarm?.();
   const runs: Figures[] = [];
   for (let run = 0; run < RUNS; run++) runs.push(await once(load, SECONDS));
   return summarize(name, runs);
@@ -336,6 +345,73 @@ async function registerThrough(url: string): Promise<string> {
   return body.registration_access_token;
 }
 
+/** [target, measured, unit, limit, at most (true) or at least (false)] from the issue. */
+type Target = [string, number, string, number, boolean];
+
+function tables(rows: [string, Figures][], targets: Target[]): string[] {
+  return [
+    `| scenario | req/s | p50 ms | p99 ms |`,
+    `|---|---:|---:|---:|`,
+    ...rows.map(([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} |`),
+    '',
+    `| ratio | measured | target | |`,
+    `|---|---:|---:|---|`,
+    ...targets.map(([name, value, unit, limit, atMost]) => {
+      const met = atMost ? value <= limit : value >= limit;
+      return `| ${name} | ${value.toFixed(2)}${unit} | ${atMost ? '<=' : '>='} ${limit}${unit} | ${met ? 'met' : 'MISSED'} |`;
+    }),
+  ];
+}
+
+/**
+ * Rows 4a-4d: oidc-provider direct and through the gateway, at 50 connections and at one (a
+ * lone caller: what the gateway adds to one registration when nothing else runs), with where
+ * the gateway's tail comes from in each.
+ */
+async function measureOidc(
+  oidc: { port: number; pauses: string },
+  gatewayServer: { port: number; log: string },
+  iat: string,
+): Promise<{ rows: [string, Figures][]; targets: Target[]; tails: string[] }> {
+  const post = { method: 'POST' as const, body: REGISTRATION };
+  const direct = {
+    url: `http://127.0.0.1:${oidc.port}/reg`,
+    ...post,
+    headers: { authorization: `Bearer ${iat}` },
+  };
+  const fronted = { url: `http://127.0.0.1:${gatewayServer.port}/oidc/register`, ...post };
+  const through = {
+    log: gatewayServer.log,
+    metricsUrl: `http://127.0.0.1:${gatewayServer.port}/metrics`,
+    path: '/oidc/register',
+  };
+  const rows: [string, Figures][] = [];
+  const tails: string[] = [];
+  const scenarios = [
+    ['4a oidc-provider direct (POST /reg)', direct, measure, undefined],
+    ['4b gateway POST /register -> oidc-provider', fronted, measure, through],
+    ['4c oidc-provider direct, 1 connection', direct, measureSequential, undefined],
+    ['4d gateway -> oidc-provider, 1 connection', fronted, measureSequential, through],
+  ] as const;
+  for (const [name, load, run, gateway] of scenarios) {
+    const probe = tailProbe({ idpPauses: oidc.pauses, ...(gateway && { gateway }) });
+    const figures = await run(name, load, probe.start);
+    rows.push([name, figures]);
+    tails.push(await probe.finish(name, figures.requests));
+  }
+  const [a, b, c, d] = rows.map(([, figures]) => figures) as [Figures, Figures, Figures, Figures];
+  return {
+    rows,
+    tails,
+    targets: [
+      ['oidc-provider: added p99 (4b-4a)', b.p99 - a.p99, ' ms', 2, true],
+      ['oidc-provider: fronted / direct (4b/4a)', b.rps / a.rps, 'x', 0.9, false],
+      ['oidc-provider, 1 connection: added p50 (4d-4c)', d.p50 - c.p50, ' ms', 0.3, true],
+      ['oidc-provider, 1 connection: added p99 (4d-4c)', d.p99 - c.p99, ' ms', 2, true],
+    ],
+  };
+}
+
 async function main(): Promise<void> {
   const iat = randomBytes(24).toString('base64url');
   const env = {
@@ -349,7 +425,8 @@ async function main(): Promise<void> {
 
   const trivial = await server('trivial');
   const proxy = await server('proxy', `http://127.0.0.1:${trivial.port}`);
-  const oidc = await server('oidc', iat);
+  const oidcPauses = join(work, 'oidc-gc.json');
+  const oidc = { ...(await server('oidc', iat, oidcPauses)), pauses: oidcPauses };
   const cached = await gateway(
     'cached',
     gatewayYaml(
@@ -396,6 +473,11 @@ async function main(): Promise<void> {
     if (PROFILE) await profileAll(env, trivial.port, oidc.port);
     return;
   }
+  if (ONLY === 'oidc') {
+    const { rows, targets, tails } = await measureOidc(oidc, cached, iat);
+    process.stdout.write(`${[...tables(rows, targets), '', ...tails].join('\n')}\n`);
+    return;
+  }
 
   const rows: [string, Figures][] = [];
   const row = async (name: string, load: Load) => {
@@ -423,29 +505,8 @@ async function main(): Promise<void> {
     ...post,
   });
   clearTimeout(sampler);
-  const oidcHeaders = { authorization: `Bearer ${iat}` };
-  const oidcDirect = await row('4a oidc-provider direct (POST /reg)', {
-    url: `http://127.0.0.1:${oidc.port}/reg`,
-    ...post,
-    headers: oidcHeaders,
-  });
-  const oidcGateway = await row('4b gateway POST /register -> oidc-provider', {
-    url: gw(cached.port, '/oidc/register'),
-    ...post,
-  });
-
-  // A lone caller: what the gateway adds to one registration when nothing else is running.
-  const oneDirect = await measureSequential('4c oidc-provider direct, 1 connection', {
-    url: `http://127.0.0.1:${oidc.port}/reg`,
-    ...post,
-    headers: oidcHeaders,
-  });
-  rows.push(['4c oidc-provider direct, 1 connection', oneDirect]);
-  const oneGateway = await measureSequential('4d gateway -> oidc-provider, 1 connection', {
-    url: gw(cached.port, '/oidc/register'),
-    ...post,
-  });
-  rows.push(['4d gateway -> oidc-provider, 1 connection', oneGateway]);
+  const oidcRun = await measureOidc(oidc, cached, iat);
+  rows.push(...oidcRun.rows);
 
   const cachedRat = await registerThrough(gw(cached.port, '/trivial/register'));
   const readCached = await row('5a gateway GET (RFC 7592), cached in Redis', {
@@ -482,43 +543,16 @@ async function main(): Promise<void> {
 
   const growth = (rssAtEnd - rssAtTenth) / rssAtTenth;
   const heapGrowth = (heapAfterMore - heapAtEnd) / heapAtEnd;
-  /** [target, measured, unit, limit, at most (true) or at least (false)] from the issue. */
-  const targets: [string, number, string, number, boolean][] = [
+  const targets: Target[] = [
     ['create via gateway / bare proxy (3/2)', create.rps / proxied.rps, 'x', 0.8, false],
-    ['oidc-provider: added p99 (4b-4a)', oidcGateway.p99 - oidcDirect.p99, ' ms', 2, true],
-    ['oidc-provider: fronted / direct (4b/4a)', oidcGateway.rps / oidcDirect.rps, 'x', 0.9, false],
-    [
-      'oidc-provider, 1 connection: added p50 (4d-4c)',
-      oneGateway.p50 - oneDirect.p50,
-      ' ms',
-      0.3,
-      true,
-    ],
-    [
-      'oidc-provider, 1 connection: added p99 (4d-4c)',
-      oneGateway.p99 - oneDirect.p99,
-      ' ms',
-      2,
-      true,
-    ],
+    ...oidcRun.targets,
     ['cached read / trivial direct GET (5a/1b)', readCached.rps / readDirect.rps, 'x', 0.4, false],
     ['cached read / uncached read (5a/5b)', readCached.rps / readUncached.rps, 'x', 3, false],
     ['GET through a site / bare proxy (6b/6a, paired runs)', passthrough.ratio, 'x', 0.95, false],
     ['RSS under load', loadedRss, ' MB', 120, true],
     [`RSS growth ${firstTenth} -> ${LEAK_REQUESTS} requests`, growth * 100, ' %', 10, true],
   ];
-  const lines = [
-    `| scenario | req/s | p50 ms | p99 ms |`,
-    `|---|---:|---:|---:|`,
-    ...rows.map(([name, f]) => `| ${name} | ${f.rps.toFixed(0)} | ${f.p50} | ${f.p99} |`),
-    '',
-    `| ratio | measured | target | |`,
-    `|---|---:|---:|---|`,
-    ...targets.map(([name, value, unit, limit, atMost]) => {
-      const met = atMost ? value <= limit : value >= limit;
-      return `| ${name} | ${value.toFixed(2)}${unit} | ${atMost ? '<=' : '>='} ${limit}${unit} | ${met ? 'met' : 'MISSED'} |`;
-    }),
-  ];
+  const lines = [...tables(rows, targets), '', ...oidcRun.tails];
   lines.push(
     '',
     `RSS of the gateway: idle ${idle.toFixed(1)} MB, under load ${loadedRss.toFixed(1)} MB, after ${firstTenth} requests ${rssAtTenth.toFixed(1)} MB, after ${LEAK_REQUESTS} ${rssAtEnd.toFixed(1)} MB.`,

@@ -2,14 +2,17 @@
  * Processes the benchmark measures, one per invocation, each printing `READY <port>`:
  *   trivial             a backend answering RFC 7591/7592 with a fixed 2 KB client
  *   proxy <upstream>    a bare @fastify/http-proxy passthrough to <upstream>
- *   oidc <iat>          the real oidc-provider (registration behind <iat>)
+ *   oidc <iat> <file>   the real oidc-provider (registration behind <iat>), writing its GC
+ *                       pauses so far to <file> twice a second (tail.ts reads them)
  */
 import { createServer } from 'node:http';
+import { renameSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import fastifyHttpProxy from '@fastify/http-proxy';
 import Fastify from 'fastify';
 
-const [kind, arg] = process.argv.slice(2);
+const [kind, arg, gcFile] = process.argv.slice(2);
 const ready = (port: number) => process.stdout.write(`READY ${port}\n`);
 
 /** A registration response of about 2 KB, as a real IdP answers with its defaults filled in. */
@@ -49,6 +52,34 @@ function trivialClient(baseUrl: string): string {
   return json;
 }
 
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+};
+
+/** This process's GC pauses so far, by kind, written to `file` as `{ kind: { count, seconds } }`. */
+function recordPauses(file: string): void {
+  const totals: Record<string, { count: number; seconds: number }> = {};
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind =
+        GC_KINDS[(entry as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+      const total = (totals[kind] ??= { count: 0, seconds: 0 });
+      total.count++;
+      total.seconds += entry.duration / 1000;
+    }
+  }).observe({ entryTypes: ['gc'] });
+  // Renamed into place, so a reader never sees a file half written.
+  const write = () => {
+    writeFileSync(`${file}.tmp`, JSON.stringify(totals));
+    renameSync(`${file}.tmp`, file);
+  };
+  setInterval(write, 500).unref();
+  write();
+}
+
 async function main(): Promise<void> {
   if (kind === 'trivial') {
     let body = '';
@@ -76,6 +107,7 @@ async function main(): Promise<void> {
   } else if (kind === 'oidc') {
     const { startStandardBackend } = await import('../../src/sandbox/standard-backend.js');
     const backend = await startStandardBackend({ initialAccessToken: arg! });
+    recordPauses(gcFile!);
     ready(Number(new URL(backend.baseUrl).port));
   } else {
     throw new Error(`unknown server kind ${kind}`);
