@@ -358,7 +358,8 @@ function tables(rows: [string, Figures][], targets: Target[]): string[] {
     `|---|---:|---:|---|`,
     ...targets.map(([name, value, unit, limit, atMost]) => {
       const met = atMost ? value <= limit : value >= limit;
-      return `| ${name} | ${value.toFixed(2)}${unit} | ${atMost ? '<=' : '>='} ${limit}${unit} | ${met ? 'met' : 'MISSED'} |`;
+      // Three decimals for ratios: 0.897x printed as 0.90x read as met.
+      return `| ${name} | ${value.toFixed(unit === 'x' ? 3 : 2)}${unit} | ${atMost ? '<=' : '>='} ${limit}${unit} | ${met ? 'met' : 'MISSED'} |`;
     }),
   ];
 }
