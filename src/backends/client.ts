@@ -21,6 +21,7 @@ import {
   type DeadlineSignal,
 } from './deadline.js';
 import { outgoingTraceparent } from '../lib/trace-context.js';
+import { exchangeJson } from './dispatch.js';
 import { withRetries, type RetrySettings } from './retry.js';
 import { copyOf } from '../lib/objects.js';
 
@@ -109,16 +110,10 @@ export function createBackendClient(options: BackendOptions): BackendClient {
     try {
       return await inSlot(slots, signal, async () => {
         onSlot();
-        const response = await pool.request({
-          method: outgoing.method as 'GET',
-          path: outgoing.path,
-          headers: outgoing.headers,
-          signal,
-          ...(outgoing.body === undefined ? {} : { body: outgoing.body }),
-        });
-        status = response.statusCode;
-        // On abort undici destroys this body, which frees the socket and then the slot.
-        return { status, body: await readJson(response.body) };
+        // On abort undici destroys the request and its socket, which frees the slot.
+        const response = await exchangeJson(pool, outgoing, signal);
+        status = response.status;
+        return response;
       });
     } finally {
       const seconds = (performance.now() - started) / 1000;
@@ -242,17 +237,6 @@ function requestPath(request: VendorRequest, base: URL, basePath: string): strin
   if (request.query === undefined) return path;
   const query = new URLSearchParams(request.query).toString();
   return `${path}${path.includes('?') ? '&' : '?'}${query}`;
-}
-
-/** The parsed JSON body, or undefined when it is empty or not JSON (the size cap is the pool's). */
-async function readJson(body: { text(): Promise<string> }): Promise<unknown> {
-  const text = await body.text();
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function toBackendError(error: unknown, where: string): GatewayError {
