@@ -1,8 +1,13 @@
 import type { ServerResponse } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { createBackendClient, type BackendClient } from '../../src/backends/index.js';
-import { json, startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
+import type { BackendClient } from '../../src/backends/index.js';
+import {
+  json,
+  startFakeVendor,
+  unauthenticatedClient,
+  type FakeVendor,
+} from '../support/fake-vendor.js';
 
 /**
  * The real client (undici, sockets, body reads) against generated vendor behaviour, several
@@ -75,12 +80,7 @@ beforeAll(async () => {
   vendor = await startFakeVendor((request, response) =>
     perform(JSON.parse(request.body) as Script, response),
   );
-  client = createBackendClient({
-    id: 'fake',
-    baseUrl: new URL(vendor.baseUrl),
-    adminScheme: { kind: 'none' },
-    adminCredentials: {},
-    connectTimeoutMs: 1_000,
+  client = unauthenticatedClient(vendor, {
     requestTimeoutMs: DEADLINE_MS,
     maxResponseBytes: 10_000,
   });

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createBackendClient, type BackendClient } from '../../src/backends/index.js';
-import { startFakeVendor, type FakeVendor } from '../support/fake-vendor.js';
+import type { BackendClient } from '../../src/backends/index.js';
+import { startFakeVendor, unauthenticatedClient, type FakeVendor } from '../support/fake-vendor.js';
 
 /**
  * How the client reads a vendor's answer (its own undici dispatch handler): generated JSON,
@@ -40,12 +40,7 @@ beforeAll(async () => {
     }
     response.end(bytes.subarray(from));
   });
-  client = createBackendClient({
-    id: 'fake',
-    baseUrl: new URL(vendor.baseUrl),
-    adminScheme: { kind: 'none' },
-    adminCredentials: {},
-    connectTimeoutMs: 1_000,
+  client = unauthenticatedClient(vendor, {
     requestTimeoutMs: 5_000,
     maxResponseBytes: MAX_RESPONSE_BYTES,
   });

@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StandardBackendAddress } from './gateway.js';
+import { createBackendClient, type BackendClient } from '../../src/backends/index.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -93,6 +94,20 @@ export const asBackend = (baseUrl: string): StandardBackendAddress => ({
     scopes: ['openid'],
   },
 });
+
+/** The real backend client on a fake vendor, without admin credentials. */
+export const unauthenticatedClient = (
+  vendor: FakeVendor,
+  limits: { requestTimeoutMs: number; maxResponseBytes: number },
+): BackendClient =>
+  createBackendClient({
+    id: 'fake',
+    baseUrl: new URL(vendor.baseUrl),
+    adminScheme: { kind: 'none' },
+    adminCredentials: {},
+    connectTimeoutMs: 1_000,
+    ...limits,
+  });
 
 /** An answer that never comes: the request is read and the response left open. */
 export const hang = (): void => undefined;
