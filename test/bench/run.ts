@@ -40,15 +40,16 @@ if (process.argv.includes('--only') && !['passthrough', 'create', 'oidc'].includ
 
 const repo = resolve(import.meta.dirname, '../..');
 const work = mkdtempSync(join(tmpdir(), 'dcrgw-bench-'));
-const pinned =
-  spawnSync('taskset', ['-cp', '1', String(process.pid)], { stdio: 'ignore' }).status === 0;
+/** Moves this process, the load generator, to `cpu`: every thread it has. */
+const pinSelf = (cpu: string) =>
+  spawnSync('taskset', ['-a', '-cp', cpu, String(process.pid)], { stdio: 'ignore' }).status === 0;
+const GATEWAY_CPU = '0';
+const BACKEND_CPU = '1';
+const pinned = pinSelf(BACKEND_CPU);
 const LAYOUT = pinned
   ? 'gateway / bare proxy alone on CPU 0; backends and autocannon on CPU 1'
   : 'no taskset: unpinned';
 const children: ChildProcess[] = [];
-
-const GATEWAY_CPU = '0';
-const BACKEND_CPU = '1';
 
 /** Starts a server process on `cpu` and resolves with its port once it answers. */
 async function start(
@@ -364,10 +365,23 @@ function tables(rows: [string, Figures][], targets: Target[]): string[] {
   ];
 }
 
+const CROSSING = '4e oidc-provider direct, 1 connection, caller on CPU 0';
+
+/** `measureSequential` with the load generator on the gateway's CPU (idle meanwhile). */
+async function fromGatewayCpu(name: string, load: Load, onWarm?: Warmed): Promise<Figures> {
+  pinSelf(GATEWAY_CPU);
+  try {
+    return await measureSequential(name, load, onWarm);
+  } finally {
+    pinSelf(BACKEND_CPU);
+  }
+}
+
 /**
- * Rows 4a-4d: oidc-provider direct and through the gateway, at 50 connections and at one (a
+ * Rows 4a-4e: oidc-provider direct and through the gateway, at 50 connections and at one (a
  * lone caller: what the gateway adds to one registration when nothing else runs), with where
- * the gateway's tail comes from in each.
+ * the gateway's tail comes from in each; 4e is 4c with the caller on the other CPU, what
+ * crossing between the two costs on this machine.
  */
 async function measureOidc(
   oidc: { port: number; pauses: string },
@@ -393,6 +407,7 @@ async function measureOidc(
     ['4b gateway POST /register -> oidc-provider', fronted, measure, through],
     ['4c oidc-provider direct, 1 connection', direct, measureSequential, undefined],
     ['4d gateway -> oidc-provider, 1 connection', fronted, measureSequential, through],
+    [CROSSING, direct, fromGatewayCpu, undefined],
   ] as const;
   for (const [name, load, run, gateway] of scenarios) {
     const probe = tailProbe({ idpPauses: oidc.pauses, ...(gateway && { gateway }) });
@@ -400,7 +415,13 @@ async function measureOidc(
     rows.push([name, figures]);
     tails.push(await probe.finish(name, figures.requests));
   }
-  const [a, b, c, d] = rows.map(([, figures]) => figures) as [Figures, Figures, Figures, Figures];
+  const row = (index: number) => rows[index]![1];
+  const [a, b, c, d, e] = [row(0), row(1), row(2), row(3), row(4)];
+  // Direct, caller and IdP share CPU 1; through the gateway, each request crosses to CPU 0 and
+  // back twice (caller to gateway, gateway to IdP): the layout's own share of the added latency.
+  tails.push(
+    `  crossing CPUs (4e-4c) adds p50 ${(e.p50 - c.p50).toFixed(2)} ms, p99 ${(e.p99 - c.p99).toFixed(2)} ms to a direct call; a request through the gateway crosses twice`,
+  );
   return {
     rows,
     tails,
