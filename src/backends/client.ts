@@ -111,9 +111,7 @@ export function createBackendClient(options: BackendOptions): BackendClient {
       return await inSlot(slots, signal, async () => {
         onSlot();
         // On abort undici destroys the request and its socket, which frees the slot.
-        const response = await exchangeJson(pool, outgoing, signal);
-        status = response.status;
-        return response;
+        return await exchangeJson(pool, outgoing, signal, (answered) => (status = answered));
       });
     } finally {
       const seconds = (performance.now() - started) / 1000;

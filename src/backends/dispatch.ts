@@ -11,7 +11,8 @@ export interface JsonExchange {
 
 /**
  * One request on `dispatcher` and its whole answer: the status and the body parsed as JSON
- * (undefined when empty or not JSON), ended by `signal` with its reason.
+ * (undefined when empty or not JSON), ended by `signal` with its reason. `onStatus` hears the
+ * status as soon as it arrives, so an answer whose body then fails still has one.
  *
  * A handler of our own instead of undici's `request()`: that one wraps every answer in a
  * readable stream and an async resource, which cost about 5-8 µs of CPU per vendor call under
@@ -22,6 +23,7 @@ export function exchangeJson(
   dispatcher: Dispatcher,
   exchange: JsonExchange,
   signal: DeadlineSignal,
+  onStatus: (status: number) => void,
 ): Promise<VendorResponse> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) {
@@ -52,6 +54,7 @@ export function exchangeJson(
         // Called for the final answer only: undici's parser passes over interim 1xx ones.
         onResponseStart(_controller, statusCode) {
           status = statusCode;
+          onStatus(statusCode);
         },
         onResponseData(_controller, chunk) {
           chunks.push(chunk);

@@ -23,6 +23,8 @@ interface Answer {
 
 let vendor: FakeVendor;
 let client: BackendClient;
+/** The status the vendor-call metric recorded for each call. */
+const observed: number[] = [];
 beforeAll(async () => {
   vendor = await startFakeVendor((request, response) => {
     const answer = JSON.parse(request.body) as Answer;
@@ -43,6 +45,7 @@ beforeAll(async () => {
   client = unauthenticatedClient(vendor, {
     requestTimeoutMs: 5_000,
     maxResponseBytes: MAX_RESPONSE_BYTES,
+    observe: (_backend, _call, status) => observed.push(status),
   });
 });
 afterAll(async () => {
@@ -104,7 +107,7 @@ it('gives back undefined for a body that is empty or not JSON', async () => {
   );
 });
 
-it('refuses an answer over the size cap as backend_bad_response, and serves the next call', async () => {
+it('refuses an answer over the size cap as backend_bad_response, with its status measured, and serves the next call', async () => {
   await fc.assert(
     fc.asyncProperty(
       fc.record({ extra: fc.integer({ min: 1, max: 3 * MAX_RESPONSE_BYTES }), ...pieces }),
@@ -115,6 +118,8 @@ it('refuses an answer over the size cap as backend_bad_response, and serves the 
           code: 'backend_bad_response',
           status: 502,
         });
+        // The vendor did answer: its metric has the status, not 0 (no answer).
+        expect(observed.at(-1)).toBe(rest.status);
         expect(await send({ ...rest, text: '{"ok":true}' })).toStrictEqual({
           status: rest.status,
           body: { ok: true },

@@ -1,7 +1,11 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StandardBackendAddress } from './gateway.js';
-import { createBackendClient, type BackendClient } from '../../src/backends/index.js';
+import {
+  createBackendClient,
+  type BackendClient,
+  type BackendOptions,
+} from '../../src/backends/index.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -98,7 +102,7 @@ export const asBackend = (baseUrl: string): StandardBackendAddress => ({
 /** The real backend client on a fake vendor, without admin credentials. */
 export const unauthenticatedClient = (
   vendor: FakeVendor,
-  limits: { requestTimeoutMs: number; maxResponseBytes: number },
+  settings: Pick<BackendOptions, 'requestTimeoutMs' | 'maxResponseBytes' | 'observe'>,
 ): BackendClient =>
   createBackendClient({
     id: 'fake',
@@ -106,7 +110,7 @@ export const unauthenticatedClient = (
     adminScheme: { kind: 'none' },
     adminCredentials: {},
     connectTimeoutMs: 1_000,
-    ...limits,
+    ...settings,
   });
 
 /** An answer that never comes: the request is read and the response left open. */
