@@ -9,7 +9,7 @@
  *
  * `--profile` also runs the create path (to the trivial backend, and to oidc-provider at 50
  * connections and at one) and the cached read under `--cpu-prof` and prints where their CPU
- * goes, by stage; `--only passthrough|create|oidc` measures one part alone. Rows 4b and 4d
+ * goes, by stage; `--only passthrough|create|oidc` measures one part alone. Rows 4a-4e
  * also say where their tail comes from (tail.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -31,7 +31,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PROFILE = process.argv.includes('--profile');
 /**
  * `--only passthrough` or `--only create`: the site passthrough pair (6a/6b) or the create pair
- * (2/3) alone, measured in alternation; `--only oidc`: rows 4a-4d and their tails. A few
+ * (2/3) alone, measured in alternation; `--only oidc`: rows 4a-4e and their tails. A few
  * minutes instead of the whole bench.
  */
 const ONLY = process.argv[process.argv.indexOf('--only') + 1];
