@@ -21,7 +21,7 @@ import {
   type DeadlineSignal,
 } from './deadline.js';
 import { outgoingTraceparent } from '../lib/trace-context.js';
-import { exchangeJson } from './dispatch.js';
+import { exchangeJson, type JsonExchange } from './dispatch.js';
 import { withRetries, type RetrySettings } from './retry.js';
 import { copyOf } from '../lib/objects.js';
 
@@ -73,12 +73,8 @@ const NO_RETRIES: RetrySettings = { retries: 0, baseDelayMs: 0 };
 /** Where a call stood when its deadline passed, for the private detail. */
 type Phase = 'admin token' | 'queued for a connection' | 'vendor exchange';
 
-interface Outgoing {
+interface Outgoing extends JsonExchange {
   readonly call: string;
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Record<string, string>;
-  readonly body: string | undefined;
 }
 
 export function createBackendClient(options: BackendOptions): BackendClient {

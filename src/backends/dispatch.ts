@@ -2,6 +2,7 @@ import type { Dispatcher } from 'undici';
 import type { VendorResponse } from '../mapping/index.js';
 import type { DeadlineSignal } from './deadline.js';
 
+/** One HTTP request to a vendor, rendered: what `exchangeJson` sends. */
 export interface JsonExchange {
   readonly method: string;
   readonly path: string;
@@ -38,7 +39,7 @@ export function exchangeJson(
       else controller.abort(signal.reason as Error);
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    const settle = () => signal.removeEventListener('abort', onAbort);
+    const unlisten = () => signal.removeEventListener('abort', onAbort);
     dispatcher.dispatch(
       {
         method: exchange.method as Dispatcher.HttpMethod,
@@ -60,11 +61,11 @@ export function exchangeJson(
           chunks.push(chunk);
         },
         onResponseEnd() {
-          settle();
+          unlisten();
           resolve({ status, body: parseJson(chunks) });
         },
         onResponseError(_controller, error) {
-          settle();
+          unlisten();
           reject(error);
         },
       },

@@ -30,8 +30,9 @@ export function installAccessLog(app: FastifyInstance, failures: FailureSummary)
         statusCode: reply.statusCode,
         responseTime: reply.elapsedTime,
         // Of which in vendor calls: whether a slow registration was the IdP or the gateway.
-        ...(request.backendTime === undefined ? {} : { backendTime: request.backendTime.ms }),
-        ...(request.principal === undefined ? {} : { principal: request.principal }),
+        // Members left undefined (outside registration routes) are not written: pino skips them.
+        backendTime: request.backendTime?.ms,
+        principal: request.principal,
         ...request.failure,
       },
       'request completed',

@@ -9,8 +9,9 @@ import { call, startGatewayFor, vendorConfig, type TestGateway } from '../suppor
 
 /**
  * A failing backend under load must not flood the logs: each request writes exactly one line
- * (at warn with its error code when it failed with a 5xx, with the time spent in vendor calls), stacks appear only for the
- * gateway's own bugs, and the failures are summed up in one error line per interval.
+ * (at warn with its error code when it failed with a 5xx; with the time spent in vendor
+ * calls), stacks appear only for the gateway's own bugs, and the failures are summed up in one
+ * error line per interval.
  */
 const OUTCOMES = {
   created: { status: 201, code: undefined },
